@@ -1,0 +1,87 @@
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '@smsgw/shared/util-logging';
+import type { Topic } from './topics';
+
+export interface ConsumedBatch {
+  topic: string;
+  partition: number;
+  messages: KafkaMessage[];
+  /** Call inside long work so the group does not consider this member dead. */
+  heartbeat(): Promise<void>;
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: Topic<unknown>[] | string[];
+  /** Handles a whole batch; resolves only when every message's output is acknowledged. */
+  handle(batch: ConsumedBatch): Promise<void>;
+  logger: Logger;
+  /** Partitions handled at the same time by this process. */
+  concurrency?: number;
+  fromBeginning?: boolean;
+  maxBytesPerPartition?: number;
+}
+
+export interface DecodedEvent<T> {
+  key: string;
+  value: T;
+  offset: string;
+  timestamp: number;
+}
+
+export interface DecodeResult<T> {
+  events: DecodedEvent<T>[];
+  undecodable: { message: KafkaMessage; error: Error }[];
+}
+
+/** Decodes a batch; bad bytes are returned apart so the caller can dead-letter them. */
+export function decodeBatch<T>(topic: Topic<T>, messages: KafkaMessage[]): DecodeResult<T> {
+  const result: DecodeResult<T> = { events: [], undecodable: [] };
+  for (const message of messages) {
+    try {
+      if (!message.value) throw new Error('empty value');
+      result.events.push({ key: message.key?.toString() ?? '', value: topic.codec.decode(message.value), offset: message.offset, timestamp: Number(message.timestamp) });
+    } catch (error) {
+      result.undecodable.push({ message, error: error as Error });
+    }
+  }
+  return result;
+}
+
+/**
+ * A consumer that hands whole batches to one handler and commits a batch's offsets only after the
+ * handler resolved: at-least-once, never an offset ahead of the work. A handler that throws makes
+ * kafkajs re-fetch from the last commit (after its retry back-off).
+ */
+export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10 },
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: options.concurrency ?? 1,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      try {
+        await options.handle({ topic: batch.topic, partition: batch.partition, messages: batch.messages, heartbeat });
+      } catch (err) {
+        options.logger.error({ err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch failed; it will be consumed again');
+        throw err;
+      }
+      resolveOffset(batch.lastOffset());
+      const next = (BigInt(batch.lastOffset()) + 1n).toString();
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+    },
+  });
+  return consumer;
+}

@@ -1,0 +1,5 @@
+export * from './topics';
+export * from './client';
+export * from './admin';
+export * from './producer';
+export * from './consumer';

@@ -1,0 +1,99 @@
+import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { encodeValue, type Topic } from './topics';
+
+export interface OutgoingEvent<T = unknown> {
+  topic: Topic<T>;
+  key: string;
+  value: T;
+  headers?: Record<string, string>;
+}
+
+export interface EventProducerOptions {
+  /** How long a single send waits for others to share its request (ms). */
+  lingerMs?: number;
+  /** Flush at once when this many events are waiting. */
+  maxBatch?: number;
+}
+
+interface Pending {
+  topic: string;
+  message: Message;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Publishes protobuf events with acks=all. Single sends are coalesced into one produce request per
+ * linger window, so a thousand concurrent gRPC Sends cost a few round trips, not a thousand;
+ * each caller's promise resolves only when the broker has acknowledged its event.
+ */
+export class EventProducer {
+  private readonly producer: Producer;
+  private readonly lingerMs: number;
+  private readonly maxBatch: number;
+  private queue: Pending[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(kafka: Kafka, options: EventProducerOptions = {}) {
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.lingerMs = options.lingerMs ?? 2;
+    this.maxBatch = options.maxBatch ?? 1000;
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  /** Waits for queued and in-flight sends, then disconnects. */
+  async disconnect(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inFlight]);
+    await this.producer.disconnect();
+  }
+
+  /** Queues one event; resolves when the broker acknowledged it. */
+  send<T>(event: OutgoingEvent<T>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ topic: event.topic.name, message: toMessage(event), resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+    });
+  }
+
+  /** Publishes many events in one request now (consumers forwarding a whole batch). */
+  async sendMany(events: OutgoingEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(events.map((e) => ({ topic: e.topic.name, message: toMessage(e) }))) });
+  }
+
+  private flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    const request = this.producer
+      .sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch) })
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (err: Error) => batch.forEach((p) => p.reject(err)),
+      )
+      .finally(() => this.inFlight.delete(request));
+    this.inFlight.add(request);
+  }
+}
+
+function toMessage<T>(event: OutgoingEvent<T>): Message {
+  return { key: event.key, value: encodeValue(event.topic, event.value), headers: event.headers };
+}
+
+function groupByTopic(items: { topic: string; message: Message }[]): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const { topic, message } of items) {
+    let list = byTopic.get(topic);
+    if (!list) byTopic.set(topic, (list = []));
+    list.push(message);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-feature-ops',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,3 @@
+export * from './ops.module';
+export * from './nest-logger';
+export * from './start-service';

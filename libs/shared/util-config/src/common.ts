@@ -1,0 +1,19 @@
+import { int, list, oneOf, str } from './config';
+
+// Settings every service shares. Apps spread these into their own env.ts schema.
+export const KAFKA_SETTINGS = {
+  KAFKA_BROKERS: list(['127.0.0.1:9092'], 'Kafka bootstrap brokers, comma-separated host:port.'),
+  KAFKA_CLIENT_ID: str('smsgw', 'Client id prefix sent to Kafka (the app name is appended).'),
+  KAFKA_TOPIC_PARTITIONS: int(4, 'Partitions for topics smsgw creates; bounds consumer parallelism.', { min: 1, max: 1024 }),
+  KAFKA_REPLICATION_FACTOR: int(1, 'Replication factor for topics smsgw creates (3 in production).', { min: 1, max: 7 }),
+};
+
+export const DATABASE_SETTINGS = {
+  DATABASE_URL: str('postgres://postgres@127.0.0.1:5432/smsgw', 'PostgreSQL connection URL of the status store.'),
+  DATABASE_POOL_SIZE: int(10, 'Maximum PostgreSQL connections per process.', { min: 1, max: 200 }),
+};
+
+export const OBSERVABILITY_SETTINGS = {
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, 'info', 'Log level (pino).'),
+  LOG_REDACT: oneOf(['on', 'off'] as const, 'on', 'Mask phone numbers and drop message bodies in logs; off only for debugging.'),
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'shared-util-logging',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};
