@@ -5,6 +5,8 @@ import type { Response } from 'express';
 
 export const LOGGER = Symbol('LOGGER');
 export const METRICS = Symbol('METRICS');
+/** The app's validated settings (its env.ts schema, loaded once in main.ts). */
+export const CONFIG = Symbol('CONFIG');
 
 export type HealthCheck = () => boolean | string;
 
@@ -59,9 +61,10 @@ export class OpsController {
 export interface OpsContext {
   logger: Logger;
   registry: Registry;
+  config: unknown;
 }
 
-/** Provides the process's logger, metrics registry and health registry, and serves /metrics and /healthz. */
+/** Provides the process's config, logger, metrics registry and health registry, and serves /metrics and /healthz. */
 @Global()
 @Module({})
 export class OpsModule {
@@ -69,8 +72,13 @@ export class OpsModule {
     return {
       module: OpsModule,
       controllers: [OpsController],
-      providers: [{ provide: LOGGER, useValue: ctx.logger }, { provide: METRICS, useValue: ctx.registry }, HealthRegistry],
-      exports: [LOGGER, METRICS, HealthRegistry],
+      providers: [
+        { provide: LOGGER, useValue: ctx.logger },
+        { provide: METRICS, useValue: ctx.registry },
+        { provide: CONFIG, useValue: ctx.config },
+        HealthRegistry,
+      ],
+      exports: [LOGGER, METRICS, CONFIG, HealthRegistry],
     };
   }
 }
