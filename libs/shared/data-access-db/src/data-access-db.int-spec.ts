@@ -1,0 +1,189 @@
+// Runs the migrations against the real PostgreSQL of DATABASE_URL (npm test exports it), in
+// throwaway databases created and dropped here, so the developer's data is never touched.
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, type Pool } from 'pg';
+import {
+  createPool,
+  databaseUrlWithName,
+  DatabaseUnreachableError,
+  ensureDatabase,
+  loadMigrations,
+  migrate,
+  MigrationChecksumError,
+  migrationStatus,
+  MIGRATIONS_DIR,
+  pingDatabase,
+  quoteIdentifier,
+} from './index';
+
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/smsgw';
+const created: string[] = [];
+const throwaway = (label: string) => {
+  const name = `smsgw_it_${label}_${process.pid}_${Date.now().toString(36)}`;
+  created.push(name);
+  return databaseUrlWithName(serverUrl, name);
+};
+
+afterAll(async () => {
+  const admin = new Client({ connectionString: databaseUrlWithName(serverUrl, 'postgres') });
+  await admin.connect();
+  for (const name of created) await admin.query(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)} WITH (FORCE)`);
+  await admin.end();
+});
+
+describe('status store migrations on a real database', () => {
+  const url = throwaway('schema');
+  let pool: Pool;
+
+  beforeAll(async () => {
+    expect(await ensureDatabase(url)).toEqual({ database: created[0], created: true });
+    pool = createPool(url);
+  });
+  afterAll(() => pool?.end());
+
+  it('creates the database once', async () => {
+    expect((await ensureDatabase(url)).created).toBe(false);
+  });
+
+  it('applies every migration, then nothing', async () => {
+    const files = loadMigrations().map((m) => m.file);
+    const first = await migrate(pool);
+    expect(first.applied.map((m) => m.file)).toEqual(files);
+    expect(first.alreadyApplied).toBe(0);
+    const second = await migrate(url);
+    expect(second).toEqual({ applied: [], alreadyApplied: files.length, unknown: [] });
+    const status = await migrationStatus(pool);
+    expect(status.pending).toEqual([]);
+    expect(status.applied.map((a) => a.version)).toEqual(loadMigrations().map((m) => m.version));
+  });
+
+  it('has the status store schema', async () => {
+    const { rows } = await pool.query(`
+      SELECT table_name, column_name, data_type, is_nullable, column_default
+      FROM information_schema.columns
+      WHERE table_schema = 'public' AND table_name <> 'schema_migrations'
+      ORDER BY table_name, ordinal_position`);
+    const tables: Record<string, string[]> = {};
+    for (const r of rows) {
+      const nullable = r.is_nullable === 'YES' ? ' null' : '';
+      const fallback = r.column_default ? ` = ${String(r.column_default).replace(/::[a-z ]+$/, '')}` : '';
+      (tables[r.table_name] ??= []).push(`${r.column_name} ${r.data_type}${nullable}${fallback}`);
+    }
+    expect(tables).toEqual({
+      messages: [
+        'id text',
+        'status smallint',
+        'status_rank smallint',
+        'to_number text',
+        'sender text',
+        "client_reference text = ''",
+        'encoding smallint = 0',
+        'segment_count integer = 0',
+        'segments_delivered integer = 0',
+        "carrier_id text = ''",
+        "reason_code text = ''",
+        "reason text = ''",
+        "metadata jsonb = '{}'",
+        'accepted_at timestamp with time zone',
+        'submitted_at timestamp with time zone null',
+        'completed_at timestamp with time zone null',
+        'updated_at timestamp with time zone = now()',
+      ],
+      segments: [
+        'message_id text',
+        'segment_index integer',
+        "carrier_id text = ''",
+        "smsc_message_id text = ''",
+        'status smallint',
+        'status_rank smallint',
+        "receipt_stat text = ''",
+        "receipt_err text = ''",
+        'submitted_at timestamp with time zone null',
+        'completed_at timestamp with time zone null',
+        'updated_at timestamp with time zone = now()',
+      ],
+      receipt_correlation: [
+        'carrier_id text',
+        'smsc_message_id text',
+        'message_id text null',
+        'segment_index integer null',
+        'receipt_stat text null',
+        'receipt_err text null',
+        'receipt_done_at timestamp with time zone null',
+        'created_at timestamp with time zone = now()',
+      ],
+      idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
+    });
+  });
+
+  it('has the primary keys and the pending-messages index', async () => {
+    const { rows: keys } = await pool.query(`
+      SELECT tc.table_name, string_agg(kcu.column_name, ',' ORDER BY kcu.ordinal_position) AS columns
+      FROM information_schema.table_constraints tc
+      JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'public'
+      GROUP BY tc.table_name ORDER BY tc.table_name`);
+    expect(Object.fromEntries(keys.map((k) => [k.table_name, k.columns]))).toEqual({
+      idempotency_keys: 'client_id,idempotency_key',
+      messages: 'id',
+      receipt_correlation: 'carrier_id,smsc_message_id',
+      schema_migrations: 'version',
+      segments: 'message_id,segment_index',
+    });
+    const { rows: indexes } = await pool.query(`SELECT indexdef FROM pg_indexes WHERE indexname = 'messages_pending_idx'`);
+    expect(indexes[0]?.indexdef).toMatch(/\(status, accepted_at\) WHERE \(completed_at IS NULL\)/);
+  });
+
+  it('lets a submit and its receipt meet in receipt_correlation in either order', async () => {
+    const upsertSubmit = `INSERT INTO receipt_correlation (carrier_id, smsc_message_id, message_id, segment_index) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (carrier_id, smsc_message_id) DO UPDATE SET message_id = EXCLUDED.message_id, segment_index = EXCLUDED.segment_index
+      RETURNING message_id IS NOT NULL AND receipt_stat IS NOT NULL AS matched`;
+    const upsertReceipt = `INSERT INTO receipt_correlation (carrier_id, smsc_message_id, receipt_stat, receipt_err, receipt_done_at) VALUES ($1, $2, $3, $4, now())
+      ON CONFLICT (carrier_id, smsc_message_id) DO UPDATE SET receipt_stat = EXCLUDED.receipt_stat, receipt_err = EXCLUDED.receipt_err, receipt_done_at = EXCLUDED.receipt_done_at
+      RETURNING message_id IS NOT NULL AND receipt_stat IS NOT NULL AS matched`;
+    expect((await pool.query(upsertReceipt, ['c1', 'smsc-1', 'DELIVRD', '000'])).rows[0].matched).toBe(false);
+    expect((await pool.query(upsertSubmit, ['c1', 'smsc-1', 'm1', 0])).rows[0].matched).toBe(true);
+    expect((await pool.query(upsertSubmit, ['c1', 'smsc-2', 'm1', 1])).rows[0].matched).toBe(false);
+    expect((await pool.query(upsertReceipt, ['c1', 'smsc-2', 'DELIVRD', '000'])).rows[0].matched).toBe(true);
+  });
+});
+
+describe('migration runner on a real database', () => {
+  it('lets concurrent starters apply each migration exactly once', async () => {
+    const url = throwaway('race');
+    await ensureDatabase(url);
+    const results = await Promise.all([1, 2, 3, 4].map(() => migrate(url)));
+    const count = loadMigrations().length;
+    expect(results.reduce((n, r) => n + r.applied.length, 0)).toBe(count);
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query('SELECT count(*)::int AS n FROM schema_migrations');
+    await client.end();
+    expect(rows[0].n).toBe(count);
+  });
+
+  it('stops with a clear error when an applied file was edited', async () => {
+    const url = throwaway('edited');
+    await ensureDatabase(url);
+    await migrate(url);
+    const dir = mkdtempSync(join(tmpdir(), 'smsgw-migrations-'));
+    try {
+      for (const f of readdirSync(MIGRATIONS_DIR)) copyFileSync(join(MIGRATIONS_DIR, f), join(dir, f));
+      appendFileSync(join(dir, '0001_status_store.sql'), '\nALTER TABLE messages ADD COLUMN sneaky int;\n');
+      writeFileSync(join(dir, '9999_later.sql'), 'SELECT 1;');
+      await expect(migrate(url, { dir })).rejects.toThrow(MigrationChecksumError);
+      await expect(migrate(url, { dir })).rejects.toThrow(/0001_status_store.sql was changed after it was applied/);
+      expect((await migrationStatus(url)).pending).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names a missing database in one line', async () => {
+    const url = databaseUrlWithName(serverUrl, 'smsgw_it_missing_database');
+    await expect(pingDatabase(url)).rejects.toThrow(DatabaseUnreachableError);
+    await expect(migrate(url)).rejects.toThrow(/the database does not exist — run `npm run infra:up`/);
+  });
+});
