@@ -1,0 +1,22 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
+import { databaseProviders } from './database.provider';
+import { MessageReader } from './get-message/message.reader';
+import { SmsGrpcController } from './grpc/sms.grpc.controller';
+import { kafkaProviders } from './kafka/kafka.provider';
+import { IdempotencyStore } from './send-message/idempotency.store';
+import { IngestMetrics } from './send-message/ingest.metrics';
+import { SendMessageService } from './send-message/send-message.service';
+import { SubmitEventsConsumer } from './send-message/submit-events.consumer';
+
+@Module({})
+export class AppModule {
+  static register(ctx: OpsContext): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [OpsModule.forRoot(ctx)],
+      controllers: [SmsGrpcController],
+      providers: [...databaseProviders, ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer],
+    };
+  }
+}

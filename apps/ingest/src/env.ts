@@ -1,0 +1,15 @@
+import { DATABASE_SETTINGS, KAFKA_SETTINGS, OBSERVABILITY_SETTINGS, int, str, type ConfigOf } from '@smsgw/shared/util-config';
+
+export const INGEST_ENV = {
+  ...KAFKA_SETTINGS,
+  ...DATABASE_SETTINGS,
+  ...OBSERVABILITY_SETTINGS,
+  INGEST_HTTP_PORT: int(8081, 'ingest: HTTP port for /metrics and /healthz.', { min: 1, max: 65535 }),
+  INGEST_GRPC_PORT: int(50051, 'ingest: gRPC port of sms.v1.SmsService.', { min: 1, max: 65535 }),
+  INGEST_DEFAULT_REGION: str('GB', 'ingest: ISO 3166 region used to read national destination numbers.'),
+  INGEST_MAX_TEXT_LENGTH: int(1600, 'ingest: longest message body accepted, in characters.', { min: 1, max: 65535 }),
+  INGEST_MAX_BATCH: int(1000, 'ingest: most messages in one SendBatch call.', { min: 1, max: 10000 }),
+  INGEST_PRODUCER_LINGER_MS: int(2, 'ingest: how long a Send waits to share a Kafka produce request (ms).', { min: 0, max: 100 }),
+};
+
+export type IngestEnv = ConfigOf<typeof INGEST_ENV>;

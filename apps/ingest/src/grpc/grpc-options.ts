@@ -1,0 +1,26 @@
+import { ReflectionService } from '@grpc/reflection';
+import type { Server } from '@grpc/grpc-js';
+import { Transport, type GrpcOptions } from '@nestjs/microservices';
+import { PROTO_ROOT, SMS_PROTO_FILES } from '@smsgw/shared/util-proto';
+import { HealthImplementation } from 'grpc-health-check';
+
+/** Serving status per gRPC service; the ingest flips it with its Kafka producer's state. */
+export const grpcHealth = new HealthImplementation({ '': 'NOT_SERVING', 'sms.v1.SmsService': 'NOT_SERVING' });
+
+export function grpcOptions(url: string): GrpcOptions {
+  return {
+    transport: Transport.GRPC,
+    options: {
+      url,
+      package: 'sms.v1',
+      protoPath: SMS_PROTO_FILES,
+      // Matches the ts-proto options: camelCase fields, int64 as number, defaults filled in.
+      loader: { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, defaults: true, oneofs: true },
+      onLoadPackageDefinition: (pkg, server) => {
+        new ReflectionService(pkg).addToServer(server as unknown as Server);
+        grpcHealth.addToServer(server as unknown as Server);
+      },
+      maxReceiveMessageLength: 16 * 1024 * 1024,
+    },
+  };
+}

@@ -1,0 +1,16 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { METRICS } from '@smsgw/shared/feature-ops';
+import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
+
+@Injectable()
+export class IngestMetrics {
+  readonly accepted;
+  readonly rejected;
+  readonly acceptSeconds;
+
+  constructor(@Inject(METRICS) registry: Registry) {
+    this.accepted = counter(registry, 'smsgw_messages_accepted_total', 'Messages durably accepted (on sms.accepted.v1), by channel.', ['channel']);
+    this.rejected = counter(registry, 'smsgw_messages_rejected_total', 'Send requests refused, by channel and reason code.', ['channel', 'reason']);
+    this.acceptSeconds = histogram(registry, 'smsgw_accept_duration_seconds', 'Time from a Send request to the broker acknowledging the message, by method.', ['method']);
+  }
+}

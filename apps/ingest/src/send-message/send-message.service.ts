@@ -1,0 +1,129 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { count } from '@smsgw/gsm/util-encoding';
+import { TOPICS } from '@smsgw/shared/data-access-kafka';
+import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
+import type { Logger } from '@smsgw/shared/util-logging';
+import { Channel, Encoding, MessageAccepted, MessageStatus, SendRequest, SendResponse, SendResult, timestampFromMillis } from '@smsgw/shared/util-proto';
+import { ValidationError, validateSend } from '@smsgw/messages/domain';
+import { ulid } from 'ulid';
+import type { IngestEnv } from '../env';
+import { IngestProducer } from '../kafka/kafka.provider';
+import { IdempotencyStore } from './idempotency.store';
+import { IngestMetrics } from './ingest.metrics';
+
+const ENCODINGS = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 } as const;
+const CHANNEL_LABEL: Record<number, string> = { [Channel.GRPC]: 'grpc', [Channel.KAFKA]: 'kafka' };
+
+export interface PreparedMessage {
+  accepted: MessageAccepted;
+  response: SendResponse;
+}
+
+/** The send-message use case: validate, give the message an id, publish it to sms.accepted.v1. */
+@Injectable()
+export class SendMessageService {
+  constructor(
+    @Inject(CONFIG) private readonly config: IngestEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly producer: IngestProducer,
+    private readonly idempotency: IdempotencyStore,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  /** Validates and builds the accepted event; throws ValidationError. */
+  prepare(request: SendRequest, channel: Channel, clientId = ''): PreparedMessage {
+    const valid = validateSend(request, { defaultRegion: this.config.INGEST_DEFAULT_REGION, maxTextLength: this.config.INGEST_MAX_TEXT_LENGTH });
+    const acceptedAtMs = Date.now();
+    const scheduled = request.sendAtMs > acceptedAtMs;
+    const accepted = MessageAccepted.create({
+      ...request,
+      id: ulid(acceptedAtMs),
+      to: valid.to,
+      from: valid.from,
+      acceptedAtMs,
+      channel,
+      clientId,
+    });
+    const estimate = count(request.text, { smart: request.smartEncoding });
+    const response = SendResponse.create({
+      id: accepted.id,
+      status: scheduled ? MessageStatus.SCHEDULED : MessageStatus.ACCEPTED,
+      encoding: ENCODINGS[estimate.encoding],
+      segments: estimate.segments,
+      acceptedAt: timestampFromMillis(acceptedAtMs),
+    });
+    return { accepted, response };
+  }
+
+  /** One message: answered once the broker has it (acks=all). */
+  async send(request: SendRequest, channel: Channel, clientId = ''): Promise<SendResponse> {
+    const started = process.hrtime.bigint();
+    let prepared: PreparedMessage;
+    try {
+      prepared = this.prepare(request, channel, clientId);
+    } catch (err) {
+      this.countRejected(err, channel);
+      throw err;
+    }
+    const { accepted, response } = prepared;
+    if (request.idempotencyKey) {
+      const existing = await this.idempotency.claim(clientId, request.idempotencyKey, accepted.id);
+      if (existing) return { ...response, id: existing, duplicate: true };
+    }
+    try {
+      await this.producer.send({ topic: TOPICS.accepted, key: accepted.id, value: accepted });
+    } catch (err) {
+      if (request.idempotencyKey) await this.idempotency.release(clientId, request.idempotencyKey, accepted.id).catch(() => undefined);
+      this.logger.error({ err, messageId: accepted.id }, 'could not publish to sms.accepted.v1; the client was told UNAVAILABLE');
+      throw err;
+    }
+    this.metrics.accepted.inc({ channel: CHANNEL_LABEL[channel] });
+    this.metrics.acceptSeconds.observe({ method: 'send' }, Number(process.hrtime.bigint() - started) / 1e9);
+    return response;
+  }
+
+  /** Many messages: each validated on its own, the valid ones published in one produce request. */
+  async sendBatch(requests: SendRequest[], channel: Channel, clientId = ''): Promise<SendResult[]> {
+    const started = process.hrtime.bigint();
+    const results: SendResult[] = [];
+    const toPublish: PreparedMessage[] = [];
+    for (const request of requests) {
+      try {
+        const prepared = this.prepare(request, channel, clientId);
+        if (request.idempotencyKey) {
+          const existing = await this.idempotency.claim(clientId, request.idempotencyKey, prepared.accepted.id);
+          if (existing) {
+            results.push({ accepted: { ...prepared.response, id: existing, duplicate: true }, error: undefined });
+            continue;
+          }
+        }
+        toPublish.push(prepared);
+        results.push({ accepted: prepared.response, error: undefined });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        this.countRejected(err, channel);
+        results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
+      }
+    }
+    try {
+      await this.producer.sendMany(toPublish.map(({ accepted }) => ({ topic: TOPICS.accepted, key: accepted.id, value: accepted })));
+    } catch (err) {
+      for (const { accepted } of toPublish) {
+        if (accepted.idempotencyKey) await this.idempotency.release(clientId, accepted.idempotencyKey, accepted.id).catch(() => undefined);
+      }
+      throw err;
+    }
+    this.metrics.accepted.inc({ channel: CHANNEL_LABEL[channel] }, toPublish.length);
+    this.metrics.acceptSeconds.observe({ method: 'send_batch' }, Number(process.hrtime.bigint() - started) / 1e9);
+    return results;
+  }
+
+  countAccepted(channel: Channel, n: number): void {
+    this.metrics.accepted.inc({ channel: CHANNEL_LABEL[channel] }, n);
+  }
+
+  countRejected(err: unknown, channel: Channel): void {
+    const reason = err instanceof ValidationError ? err.code : 'INTERNAL';
+    this.metrics.rejected.inc({ channel: CHANNEL_LABEL[channel], reason });
+  }
+}

@@ -1,0 +1,76 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { TOPICS, decodeBatch, startBatchConsumer, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
+import type { Logger } from '@smsgw/shared/util-logging';
+import { Channel, SubmitRejected } from '@smsgw/shared/util-proto';
+import { ValidationError } from '@smsgw/messages/domain';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import { IngestProducer, KAFKA } from '../kafka/kafka.provider';
+import { SendMessageService } from './send-message.service';
+
+/**
+ * The Kafka way in: SendRequest events on sms.submit.v1. Each batch is validated; valid messages
+ * go to sms.accepted.v1 and everything else to sms.submit.rejected.v1 with the original bytes, in
+ * one produce request, before the batch commits — a bad event never blocks its partition.
+ */
+@Injectable()
+export class SubmitEventsConsumer implements OnModuleInit, OnApplicationShutdown {
+  private consumer: Consumer | undefined;
+
+  constructor(
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly producer: IngestProducer,
+    private readonly sending: SendMessageService,
+    health: HealthRegistry,
+  ) {
+    health.add('submit-consumer', () => this.consumer !== undefined || 'sms.submit.v1 consumer not started');
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.consumer = await startBatchConsumer(this.kafka, { groupId: 'smsgw-ingest', topics: [TOPICS.submit], logger: this.logger, concurrency: 2, handle: (b) => this.handle(b) });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+
+  async handle(batch: ConsumedBatch): Promise<void> {
+    const { events, undecodable } = decodeBatch(TOPICS.submit, batch.messages);
+    const out: OutgoingEvent[] = [];
+    const reject = (message: KafkaMessage, code: string, field: string, reason: string) => {
+      this.sending.countRejected(new ValidationError(code, field, reason), Channel.KAFKA);
+      out.push({
+        topic: TOPICS.submitRejected,
+        key: message.key?.toString() ?? '',
+        value: SubmitRejected.create({
+          originalValue: message.value ?? Buffer.alloc(0),
+          originalKey: message.key ?? Buffer.alloc(0),
+          sourcePartition: batch.partition,
+          sourceOffset: message.offset,
+          code,
+          field,
+          reason,
+          rejectedAtMs: Date.now(),
+        }),
+      });
+    };
+    for (const { message, error } of undecodable) {
+      reject(message, 'SUBMIT.UNDECODABLE', '', `value is not a protobuf sms.v1.SendRequest: ${error.message}`);
+    }
+    const byOffset = new Map(batch.messages.map((m) => [m.offset, m]));
+    for (const event of events) {
+      try {
+        const { accepted } = this.sending.prepare(event.value, Channel.KAFKA);
+        out.push({ topic: TOPICS.accepted, key: accepted.id, value: accepted });
+      } catch (err) {
+        if (!(err instanceof ValidationError)) throw err;
+        reject(byOffset.get(event.offset) as KafkaMessage, err.code, err.field, err.message);
+      }
+    }
+    await this.producer.sendMany(out);
+    const accepted = out.filter((e) => e.topic === TOPICS.accepted).length;
+    if (accepted) this.sending.countAccepted(Channel.KAFKA, accepted);
+    if (out.length > accepted) this.logger.warn({ rejected: out.length - accepted, partition: batch.partition }, 'sms.submit.v1 events rejected to sms.submit.rejected.v1');
+  }
+}

@@ -1,0 +1,15 @@
+import 'reflect-metadata';
+import { runMain, startService } from '@smsgw/shared/feature-ops';
+import { loadConfig } from '@smsgw/shared/util-config';
+import { createLogger } from '@smsgw/shared/util-logging';
+import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
+import { AppModule } from './app.module';
+import { ROUTER_ENV } from './env';
+
+const config = loadConfig(ROUTER_ENV);
+const logger = createLogger({ app: 'router', level: config.LOG_LEVEL, redact: config.LOG_REDACT === 'on' });
+
+runMain(logger, async () => {
+  const registry = createMetricsRegistry('router');
+  await startService({ module: AppModule.register({ logger, registry, config }), logger, httpPort: config.ROUTER_HTTP_PORT });
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'messages-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,52 @@
+import { ValidationError, normaliseDestination, validateSend, type SendInput } from './index';
+
+const rules = { defaultRegion: 'GB', maxTextLength: 1000 };
+const base: SendInput = { to: '+447911123456', from: 'ACME', text: 'hello', clientReference: '', idempotencyKey: '', validitySeconds: 0, metadata: {}, callbackUrl: '' };
+
+function errorOf(input: Partial<SendInput>): ValidationError {
+  try {
+    validateSend({ ...base, ...input }, rules);
+  } catch (err) {
+    return err as ValidationError;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('validateSend', () => {
+  it('accepts a good request and reports the sender type', () => {
+    expect(validateSend(base, rules)).toEqual({ to: '+447911123456', from: 'ACME', senderType: 'alphanumeric' });
+    expect(validateSend({ ...base, from: '447700900999' }, rules).senderType).toBe('numeric');
+  });
+
+  it('normalises national numbers with the default region', () => {
+    expect(normaliseDestination('07911 123456', 'GB')).toBe('+447911123456');
+    expect(normaliseDestination('+49 151 23456789', 'GB')).toBe('+4915123456789');
+    expect(normaliseDestination('(201) 555-0123', 'US')).toBe('+12015550123');
+  });
+
+  it.each([
+    [{ to: '' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '12' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: 'not a number' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+442079460000' }, 'to', 'VALIDATION.DESTINATION_NOT_MOBILE'],
+    [{ from: '' }, 'from', 'VALIDATION.INVALID_SENDER'],
+    [{ from: 'TwelveChars!' }, 'from', 'VALIDATION.INVALID_SENDER'],
+    [{ from: 'ABCDEFGHIJKL' }, 'from', 'VALIDATION.INVALID_SENDER'],
+    [{ from: '1234567890123456' }, 'from', 'VALIDATION.INVALID_SENDER'],
+    [{ text: '' }, 'text', 'VALIDATION.EMPTY_TEXT'],
+    [{ text: 'x'.repeat(1001) }, 'text', 'VALIDATION.TEXT_TOO_LONG'],
+    [{ clientReference: 'r'.repeat(65) }, 'client_reference', 'VALIDATION.CLIENT_REFERENCE_TOO_LONG'],
+    [{ validitySeconds: 8 * 24 * 3600 }, 'validity_seconds', 'VALIDATION.VALIDITY_TOO_LONG'],
+    [{ callbackUrl: 'ftp://x' }, 'callback_url', 'VALIDATION.INVALID_CALLBACK_URL'],
+  ])('refuses %j on field %s with %s', (input, field, code) => {
+    const err = errorOf(input as Partial<SendInput>);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect(err.field).toBe(field);
+    expect(err.code).toBe(code);
+    expect(err.message).toContain(field);
+  });
+
+  it('counts emoji as one character against the maximum', () => {
+    expect(() => validateSend({ ...base, text: '😀'.repeat(1000) }, rules)).not.toThrow();
+  });
+});

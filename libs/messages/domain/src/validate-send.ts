@@ -1,0 +1,105 @@
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { ValidationError } from './errors';
+
+export interface SendInput {
+  to: string;
+  from: string;
+  text: string;
+  clientReference: string;
+  idempotencyKey: string;
+  validitySeconds: number;
+  metadata: Record<string, string>;
+  callbackUrl: string;
+}
+
+export interface SendRules {
+  /** ISO 3166 region used to read national numbers, e.g. "GB". */
+  defaultRegion: string;
+  /** Longest body accepted, in characters (code points). */
+  maxTextLength: number;
+}
+
+export interface ValidSend {
+  /** E.164 with "+". */
+  to: string;
+  from: string;
+  senderType: 'alphanumeric' | 'numeric';
+}
+
+const ALPHANUMERIC_SENDER = /^[A-Za-z0-9 ]{1,11}$/;
+const NUMERIC_SENDER = /^\+?[0-9]{1,15}$/;
+const MAX_METADATA_ENTRIES = 16;
+const MAX_METADATA_BYTES = 2048;
+const MAX_VALIDITY_SECONDS = 7 * 24 * 3600;
+
+/** Checks a send request and normalises its numbers; throws ValidationError naming the field. */
+export function validateSend(input: SendInput, rules: SendRules): ValidSend {
+  const to = normaliseDestination(input.to, rules.defaultRegion);
+  const from = input.from.trim();
+  let senderType: ValidSend['senderType'];
+  if (NUMERIC_SENDER.test(from)) senderType = 'numeric';
+  else if (ALPHANUMERIC_SENDER.test(from) && /[A-Za-z]/.test(from)) senderType = 'alphanumeric';
+  else {
+    throw new ValidationError(
+      'VALIDATION.INVALID_SENDER',
+      'from',
+      from === ''
+        ? 'from is empty: give an alphanumeric sender id (up to 11 letters, digits or spaces) or a number (up to 15 digits)'
+        : `from "${from}" is not a valid sender id: alphanumeric up to 11 characters [A-Za-z0-9 ], or numeric up to 15 digits`,
+    );
+  }
+  if (input.text.length === 0) {
+    throw new ValidationError('VALIDATION.EMPTY_TEXT', 'text', 'text is empty: a message needs a body');
+  }
+  const length = countCodePoints(input.text);
+  if (length > rules.maxTextLength) {
+    throw new ValidationError('VALIDATION.TEXT_TOO_LONG', 'text', `text has ${length} characters; the maximum is ${rules.maxTextLength}`);
+  }
+  if (input.clientReference.length > 64) {
+    throw new ValidationError('VALIDATION.CLIENT_REFERENCE_TOO_LONG', 'client_reference', `client_reference has ${input.clientReference.length} characters; the maximum is 64`);
+  }
+  if (input.idempotencyKey.length > 128) {
+    throw new ValidationError('VALIDATION.IDEMPOTENCY_KEY_TOO_LONG', 'idempotency_key', `idempotency_key has ${input.idempotencyKey.length} characters; the maximum is 128`);
+  }
+  if (input.validitySeconds > MAX_VALIDITY_SECONDS) {
+    throw new ValidationError('VALIDATION.VALIDITY_TOO_LONG', 'validity_seconds', `validity_seconds is ${input.validitySeconds}; the maximum is ${MAX_VALIDITY_SECONDS} (7 days)`);
+  }
+  const entries = Object.entries(input.metadata);
+  const metadataBytes = entries.reduce((n, [k, v]) => n + k.length + v.length, 0);
+  if (entries.length > MAX_METADATA_ENTRIES || metadataBytes > MAX_METADATA_BYTES) {
+    throw new ValidationError('VALIDATION.METADATA_TOO_LARGE', 'metadata', `metadata has ${entries.length} entries and ${metadataBytes} characters; the maximum is ${MAX_METADATA_ENTRIES} entries and ${MAX_METADATA_BYTES} characters`);
+  }
+  if (input.callbackUrl !== '' && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) {
+    throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${input.callbackUrl}" must be an http or https URL`);
+  }
+  return { to, from, senderType };
+}
+
+/** Parses a destination (E.164, or national in the default region) into E.164. */
+export function normaliseDestination(raw: string, defaultRegion: string): string {
+  const value = raw.trim();
+  if (value === '') throw new ValidationError('VALIDATION.INVALID_DESTINATION', 'to', 'to is empty: give the destination in E.164 form, e.g. +447911123456');
+  const parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
+  if (!parsed || !parsed.isValid()) {
+    throw new ValidationError(
+      'VALIDATION.INVALID_DESTINATION',
+      'to',
+      `to "${value}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
+    );
+  }
+  const type = parsed.getType();
+  if (type === 'FIXED_LINE') {
+    throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${value}" is a fixed-line number and cannot receive SMS`);
+  }
+  return parsed.number;
+}
+
+function countCodePoints(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) i++;
+    n++;
+  }
+  return n;
+}
