@@ -55,7 +55,7 @@ write('project.json', {
   targets,
 });
 write('jest.config.js', `module.exports = {\n  displayName: '${name}',\n  preset: '${up}/jest.preset.js',\n  rootDir: __dirname,\n};\n`);
-write('tsconfig.json', { extends: `${up}/tsconfig.base.json`, include: ['src/**/*.ts'] });
+write('tsconfig.json', { extends: `${up}/tsconfig.base.json`, compilerOptions: { types: ['node', 'jest'] }, include: ['src/**/*.ts'] });
 if (kind === 'lib') {
   write('src/index.ts', '');
   const tsconfigPath = join(root, 'tsconfig.base.json');

@@ -1,4 +1,4 @@
-import { CompressionTypes, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { encodeValue, type Topic } from './topics';
 
 export interface OutgoingEvent<T = unknown> {
@@ -36,7 +36,7 @@ export class EventProducer {
   private inFlight = new Set<Promise<void>>();
 
   constructor(kafka: Kafka, options: EventProducerOptions = {}) {
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
   }
