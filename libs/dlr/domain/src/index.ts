@@ -1,0 +1,7 @@
+// Delivery receipts and status aggregation: pure functions, no I/O.
+export * from './status-rank';
+export * from './receipt-stat';
+export * from './receipt-text';
+export * from './receipt';
+export * from './smsc-id';
+export * from './aggregate';

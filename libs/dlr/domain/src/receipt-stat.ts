@@ -1,0 +1,77 @@
+import { MessageStatus } from '@smsgw/shared/util-proto';
+
+/** The stat words of an SMPP 3.4 receipt (appendix B), as they appear in short_message. */
+export const RECEIPT_STATS = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'ENROUTE'] as const;
+export type ReceiptStat = (typeof RECEIPT_STATS)[number];
+
+// Spellings carriers use besides the canonical 7-letter words.
+const ALIASES: Record<string, ReceiptStat> = {
+  DELIVRD: 'DELIVRD',
+  DELIVERED: 'DELIVRD',
+  EXPIRED: 'EXPIRED',
+  DELETED: 'DELETED',
+  UNDELIV: 'UNDELIV',
+  UNDELIVERED: 'UNDELIV',
+  UNDELIVERABLE: 'UNDELIV',
+  ACCEPTD: 'ACCEPTD',
+  ACCEPTED: 'ACCEPTD',
+  UNKNOWN: 'UNKNOWN',
+  REJECTD: 'REJECTD',
+  REJECTED: 'REJECTD',
+  ENROUTE: 'ENROUTE',
+};
+
+/** "delivrd", "DELIVERED" → "DELIVRD"; undefined for words no carrier should send. */
+export function normaliseStat(raw: string | undefined): ReceiptStat | undefined {
+  if (!raw) return undefined;
+  return ALIASES[raw.trim().toUpperCase()];
+}
+
+// TLV message_state (SMPP 3.4 §5.2.28). 0 means the TLV was absent.
+const MESSAGE_STATES: Record<number, ReceiptStat> = {
+  1: 'ENROUTE',
+  2: 'DELIVRD',
+  3: 'EXPIRED',
+  4: 'DELETED',
+  5: 'UNDELIV',
+  6: 'ACCEPTD',
+  7: 'UNKNOWN',
+  8: 'REJECTD',
+};
+
+export function statFromMessageState(state: number): ReceiptStat | undefined {
+  return MESSAGE_STATES[state];
+}
+
+/**
+ * The segment status a receipt stat means, or undefined when the stat is not final and changes
+ * nothing (ENROUTE, ACCEPTD: still on its way; UNKNOWN: the carrier does not know — keep waiting).
+ *
+ * DELETED → UNDELIVERED: the SMSC removed the message before delivery (cancel_sm or an operator);
+ * the handset never got it, and DELETED is not one of our statuses. The receipt stat is kept as
+ * the reason code (DLR.DELETED), so a caller can still tell it from UNDELIV.
+ */
+export function statusForStat(stat: ReceiptStat): MessageStatus | undefined {
+  switch (stat) {
+    case 'DELIVRD':
+      return MessageStatus.DELIVERED;
+    case 'UNDELIV':
+    case 'DELETED':
+      return MessageStatus.UNDELIVERED;
+    case 'EXPIRED':
+      return MessageStatus.EXPIRED;
+    case 'REJECTD':
+      return MessageStatus.REJECTED;
+    case 'ACCEPTD':
+    case 'ENROUTE':
+    case 'UNKNOWN':
+      return undefined;
+  }
+}
+
+/** Stats that end a segment (the status store's correlation rows keep a final stat over a later intermediate one). */
+export const FINAL_RECEIPT_STATS: readonly ReceiptStat[] = RECEIPT_STATS.filter((s) => statusForStat(s) !== undefined);
+
+export function isFinalStat(stat: string | undefined): boolean {
+  return stat !== undefined && (FINAL_RECEIPT_STATS as readonly string[]).includes(stat);
+}
