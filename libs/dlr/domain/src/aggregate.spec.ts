@@ -20,7 +20,7 @@ describe('aggregateSegments', () => {
     ['failed part fails the message at once', 3, [seg(0, S.SUBMITTED), seg(1, S.FAILED)], S.FAILED],
     ['segment count grows with a higher index', 1, [seg(0, S.DELIVERED), seg(1, S.SUBMITTED)], S.SUBMITTED],
   ] as const)('%s → %s', (_name, count, segments, expected) => {
-    expect(aggregateSegments(count, segments as SegmentState[]).status).toBe(expected);
+    expect(aggregateSegments(count, segments).status).toBe(expected);
   });
 
   it('counts delivered parts and names the worst part in the reason', () => {
