@@ -1,0 +1,33 @@
+import { Encoding, MessageStatus, millisFromTimestamp } from '@smsgw/shared/util-proto';
+import type { Command } from 'commander';
+import { SmsClient } from '../grpc-client';
+import { fail, printJson } from '../output';
+
+export function registerSend(program: Command): void {
+  program
+    .command('send')
+    .description('send one SMS through the gateway; prints the message id')
+    .requiredOption('--to <number>', 'destination, E.164 (+447911123456) or national')
+    .requiredOption('--from <sender>', 'sender id: up to 11 letters/digits, or a number')
+    .requiredOption('--text <text>', 'message body')
+    .option('--smart', 'replace look-alike characters to avoid UCS-2')
+    .option('--reference <ref>', 'your own reference, returned with every status')
+    .option('--idempotency-key <key>', 'makes retries safe: the same key returns the first message id')
+    .option('--json', 'print one JSON object')
+    .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
+    .action(async (opts) => {
+      const client = new SmsClient(opts.target);
+      try {
+        const res = await client.send({ to: opts.to, from: opts.from, text: opts.text, smartEncoding: !!opts.smart, clientReference: opts.reference ?? '', idempotencyKey: opts.idempotencyKey ?? '' });
+        if (opts.json) {
+          printJson({ id: res.id, status: MessageStatus[res.status], encoding: Encoding[res.encoding].toLowerCase(), segments: res.segments, acceptedAt: new Date(millisFromTimestamp(res.acceptedAt) ?? 0).toISOString(), duplicate: res.duplicate });
+        } else {
+          process.stdout.write(`${res.id}\n`);
+        }
+      } catch (err) {
+        fail(err, !!opts.json, opts.target);
+      } finally {
+        client.close();
+      }
+    });
+}

@@ -1,0 +1,45 @@
+import { Encoding, MessageStatus, millisFromTimestamp, type Timestamp } from '@smsgw/shared/util-proto';
+import type { Command } from 'commander';
+import { SmsClient } from '../grpc-client';
+import { fail, printJson } from '../output';
+
+const iso = (ts: Timestamp | undefined) => {
+  const ms = millisFromTimestamp(ts);
+  return ms ? new Date(ms).toISOString() : null;
+};
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show a message: status, encoding, segments, carrier and timestamps')
+    .argument('<id>', 'message id from send')
+    .option('--json', 'print one JSON object')
+    .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
+    .action(async (id: string, opts) => {
+      const client = new SmsClient(opts.target);
+      try {
+        const m = await client.getMessage(id);
+        const view = {
+          id: m.id,
+          status: MessageStatus[m.status],
+          encoding: Encoding[m.encoding].toLowerCase(),
+          segments: m.segments,
+          segmentsDelivered: m.segmentsDelivered,
+          carrier: m.carrier || null,
+          reasonCode: m.reasonCode || null,
+          reason: m.reason || null,
+          clientReference: m.clientReference || null,
+          acceptedAt: iso(m.acceptedAt),
+          submittedAt: iso(m.submittedAt),
+          completedAt: iso(m.completedAt),
+          updatedAt: iso(m.updatedAt),
+        };
+        if (opts.json) printJson(view);
+        else for (const [k, v] of Object.entries(view)) if (v !== null) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
+      } catch (err) {
+        fail(err, !!opts.json, opts.target);
+      } finally {
+        client.close();
+      }
+    });
+}
