@@ -1,0 +1,122 @@
+import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TOPICS } from '@smsgw/shared/data-access-kafka';
+import { Encoding, MessageStatus, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { ROOT, eventually, smsClient, startStack } from './gateway';
+
+// The walking skeleton end to end: every app as its own process, the real broker and database,
+// the SMSC simulator over real SMPP. Ports differ from `npm start`'s so both can run.
+// Assumes no other smsgw stack consumes from the same Kafka (consumer groups are shared).
+const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
+const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/smsgw';
+const PORTS = { simulatorSmpp: 12775, simulatorHttp: 18086, ingestHttp: 18081, ingestGrpc: 15051, encoderHttp: 18082, routerHttp: 18083, connectorHttp: 18084, dlrHttp: 18085 };
+
+const GSM_TEXT = 'Your code is 123456. Valid for 5 minutes.';
+const UCS2_TEXT = 'Привет! '.repeat(18); // 144 UTF-16 units: 3 segments of at most 67
+
+describe('one SMS from gRPC Send to its delivery receipt', () => {
+  const work = mkdtempSync(join(tmpdir(), 'smsgw-e2e-'));
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  const client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`);
+  const db = new Client({ connectionString: DATABASE_URL });
+  const kafka = new Kafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'e2e-test', logLevel: logLevel.NOTHING });
+
+  beforeAll(async () => {
+    const carriersFile = join(work, 'carriers.yaml');
+    writeFileSync(carriersFile, readFileSync(join(ROOT, 'config/carriers.yaml'), 'utf8').replace(/port: 2775/, `port: ${PORTS.simulatorSmpp}`));
+    const routesFile = join(work, 'routes.yaml');
+    // Only UK numbers have a route, so a US number shows NO_ROUTE.
+    writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), env: { KAFKA_BROKERS, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    await db.connect();
+  }, 180_000);
+
+  afterAll(async () => {
+    client.close();
+    await db.end();
+    await stack?.stop();
+  }, 60_000);
+
+  const final = (id: string) =>
+    eventually(`message ${id} to reach a final status`, async () => {
+      const m = await client.getMessage({ id }).catch(() => undefined);
+      return m && m.status >= MessageStatus.DELIVERED ? m : undefined;
+    });
+
+  it('delivers a GSM-7 message and a 3-segment UCS-2 message sent over gRPC', async () => {
+    const gsm = await client.send({ to: '+447911123456', from: 'SMSGW', text: GSM_TEXT });
+    const ucs2 = await client.send({ to: '07911 123457', from: '447700900001', text: UCS2_TEXT });
+    expect(gsm).toMatchObject({ status: MessageStatus.ACCEPTED, encoding: Encoding.GSM7, segments: 1 });
+    expect(ucs2).toMatchObject({ status: MessageStatus.ACCEPTED, encoding: Encoding.UCS2, segments: 3 });
+    expect(typeof gsm.acceptedAt?.seconds).toBe('number');
+    expect(Math.abs((gsm.acceptedAt?.seconds ?? 0) - Date.now() / 1000)).toBeLessThan(60);
+
+    const [a, b] = await Promise.all([final(gsm.id), final(ucs2.id)]);
+    expect(a).toMatchObject({ id: gsm.id, status: MessageStatus.DELIVERED, encoding: Encoding.GSM7, segments: 1, segmentsDelivered: 1, carrier: 'demo', to: '+447911123456' });
+    expect(b).toMatchObject({ id: ucs2.id, status: MessageStatus.DELIVERED, encoding: Encoding.UCS2, segments: 3, segmentsDelivered: 3, carrier: 'demo', to: '+447911123457' });
+    expect(a.submittedAt?.seconds).toBeGreaterThan(0);
+    expect(a.completedAt?.seconds).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('delivers the same messages published as events to sms.submit.v1, and rejects a garbage event with its reason', async () => {
+    const ref = `e2e-${Date.now()}`;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: TOPICS.submit.name,
+      acks: -1,
+      messages: [
+        { key: `${ref}-1`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123456', from: 'SMSGW', text: GSM_TEXT, clientReference: `${ref}-gsm` })).finish()) },
+        { key: `${ref}-2`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123457', from: 'SMSGW', text: UCS2_TEXT, clientReference: `${ref}-ucs2` })).finish()) },
+        { key: `${ref}-garbage`, value: Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]) },
+        { key: `${ref}-bad-number`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: 'nonsense', from: 'SMSGW', text: 'x' })).finish()) },
+      ],
+    });
+    await producer.disconnect();
+
+    const byRef = (clientReference: string) =>
+      eventually(`the message with reference ${clientReference} to be DELIVERED`, async () => {
+        const { rows } = await db.query('SELECT id, status, encoding, segment_count FROM messages WHERE client_reference = $1', [clientReference]);
+        return rows[0]?.status === MessageStatus.DELIVERED ? rows[0] : undefined;
+      });
+    expect(await byRef(`${ref}-gsm`)).toMatchObject({ encoding: Encoding.GSM7, segment_count: 1 });
+    expect(await byRef(`${ref}-ucs2`)).toMatchObject({ encoding: Encoding.UCS2, segment_count: 3 });
+
+    const rejected = new Map<string, SubmitRejected>();
+    const consumer = kafka.consumer({ groupId: `e2e-rejected-${ref}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.submitRejected.name, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void rejected.set(message.key?.toString() ?? '', SubmitRejected.decode(message.value ?? Buffer.alloc(0))) });
+    try {
+      await eventually('both bad events on sms.submit.rejected.v1', async () => (rejected.has(`${ref}-garbage`) && rejected.has(`${ref}-bad-number`) ? true : undefined));
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(rejected.get(`${ref}-garbage`)).toMatchObject({ code: 'SUBMIT.UNDECODABLE' });
+    expect(Buffer.from(rejected.get(`${ref}-garbage`)!.originalValue)).toEqual(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
+    expect(rejected.get(`${ref}-bad-number`)).toMatchObject({ code: 'VALIDATION.INVALID_DESTINATION', field: 'to' });
+    expect(rejected.get(`${ref}-bad-number`)!.reason).toContain('nonsense');
+  }, 90_000);
+
+  it('refuses bad requests with the field and reason, fails unroutable ones with NO_ROUTE, and delivers the messages around them', async () => {
+    const before = await client.send({ to: '+447911123456', from: 'SMSGW', text: 'before' });
+    const badNumber = await client.send({ to: '12', from: 'SMSGW', text: 'x' }).catch((e: ServiceError) => e);
+    const emptyBody = await client.send({ to: '+447911123456', from: 'SMSGW', text: '' }).catch((e: ServiceError) => e);
+    const noRoute = await client.send({ to: '+12015550123', from: 'SMSGW', text: 'nowhere to go' });
+    const after = await client.send({ to: '+447911123456', from: 'SMSGW', text: 'after' });
+
+    expect(badNumber).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
+    expect((badNumber as ServiceError).details).toMatch(/^to: .*not a valid phone number/);
+    expect(emptyBody).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
+    expect((emptyBody as ServiceError).details).toMatch(/^text: text is empty/);
+
+    const failed = await final(noRoute.id);
+    expect(failed).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'NO_ROUTE' });
+    expect((await final(before.id)).status).toBe(MessageStatus.DELIVERED);
+    expect((await final(after.id)).status).toBe(MessageStatus.DELIVERED);
+  }, 60_000);
+});

@@ -1,0 +1,103 @@
+// Starts smsgw's apps as separate processes from their builds (dist/), each logging to its own
+// file, and waits until each answers /healthz. Used by `npm start`, the end-to-end tests and the
+// benchmark, so all three run the gateway the same way.
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.join(__dirname, '..');
+
+/** The gateway's processes, in start order (the simulator first: the connector binds to it). */
+function defaultApps(ports = {}) {
+  const p = {
+    simulatorSmpp: 2775,
+    simulatorHttp: 8086,
+    ingestHttp: 8081,
+    ingestGrpc: 50051,
+    encoderHttp: 8082,
+    routerHttp: 8083,
+    connectorHttp: 8084,
+    dlrHttp: 8085,
+    ...ports,
+  };
+  return [
+    { name: 'smsc-simulator', httpPort: p.simulatorHttp, env: { SIMULATOR_HTTP_PORT: p.simulatorHttp, SIMULATOR_SMPP_PORT: p.simulatorSmpp }, note: `smpp :${p.simulatorSmpp}` },
+    { name: 'dlr-processor', httpPort: p.dlrHttp, env: { DLR_HTTP_PORT: p.dlrHttp } },
+    { name: 'encoder', httpPort: p.encoderHttp, env: { ENCODER_HTTP_PORT: p.encoderHttp } },
+    { name: 'router', httpPort: p.routerHttp, env: { ROUTER_HTTP_PORT: p.routerHttp } },
+    { name: 'smpp-connector', httpPort: p.connectorHttp, env: { CONNECTOR_HTTP_PORT: p.connectorHttp, CARRIER_ID: 'demo' }, note: 'carrier demo' },
+    { name: 'ingest', httpPort: p.ingestHttp, env: { INGEST_HTTP_PORT: p.ingestHttp, INGEST_GRPC_PORT: p.ingestGrpc }, note: `grpc :${p.ingestGrpc}` },
+  ];
+}
+
+function entryPoint(name) {
+  return path.join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
+}
+
+async function waitHealthy(app, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${app.name} exited with code ${child.exitCode} during start; see ${app.logFile}`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${app.httpPort}/healthz`);
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (err) {
+      last = err.cause?.code ?? err.message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${app.name} not healthy after ${timeoutMs / 1000}s (${last}); see ${app.logFile}`);
+}
+
+/**
+ * Starts the apps; resolves once all are healthy. Returns { apps, stop() }.
+ * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app) }
+ */
+async function startStack(options = {}) {
+  const logDir = options.logDir ?? path.join(ROOT, '.smsgw/logs');
+  fs.mkdirSync(logDir, { recursive: true });
+  const only = options.apps;
+  const apps = defaultApps(options.ports).filter((a) => !only || only.includes(a.name));
+  const running = [];
+  const stop = async () => {
+    await Promise.all(
+      running.map(
+        ({ child }) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            child.once('exit', () => (clearTimeout(kill), resolve()));
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+  try {
+    for (const app of apps) {
+      const main = entryPoint(app.name);
+      if (!fs.existsSync(main)) throw new Error(`${app.name} is not built (${path.relative(ROOT, main)} missing): run npx nx run-many -t build`);
+      app.logFile = path.join(logDir, `${app.name}.log`);
+      const log = fs.openSync(app.logFile, 'a');
+      const env = { ...process.env, ...stringify(options.env), ...stringify(app.env), ...stringify(options.appEnv?.[app.name]) };
+      const child = spawn(process.execPath, [...(options.nodeArgs?.[app.name] ?? []), main], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+      fs.closeSync(log);
+      app.pid = child.pid;
+      running.push({ app, child });
+      const started = Date.now();
+      await waitHealthy(app, child, options.timeoutMs ?? 60_000);
+      options.onStarted?.(app, Date.now() - started);
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { apps, processes: running, stop };
+}
+
+function stringify(env = {}) {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
+}
+
+module.exports = { startStack, defaultApps, entryPoint, ROOT };
