@@ -110,9 +110,9 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const after = await client.send({ to: '+447911123456', from: 'SMSGW', text: 'after' });
 
     expect(badNumber).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
-    expect((badNumber as ServiceError).details).toMatch(/^to: .*not a valid phone number/);
+    expect((badNumber as ServiceError).details).toMatch(/^to "12" is not a valid phone number.*\[VALIDATION.INVALID_DESTINATION\]$/);
     expect(emptyBody).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
-    expect((emptyBody as ServiceError).details).toMatch(/^text: text is empty/);
+    expect((emptyBody as ServiceError).details).toMatch(/^text is empty.*\[VALIDATION.EMPTY_TEXT\]$/);
 
     const failed = await final(noRoute.id);
     expect(failed).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'NO_ROUTE' });

@@ -105,7 +105,7 @@ export class SmsGrpcController implements SmsServiceController {
 
   private toRpcError(err: unknown): RpcException {
     if (err instanceof RpcException) return err;
-    if (err instanceof ValidationError) return new RpcException({ code: status.INVALID_ARGUMENT, message: `${err.field}: ${err.message} [${err.code}]` });
+    if (err instanceof ValidationError) return new RpcException({ code: status.INVALID_ARGUMENT, message: `${err.message} [${err.code}]` }); // messages start with the field name
     this.logger.error({ err }, 'request failed');
     return new RpcException({ code: status.UNAVAILABLE, message: 'the gateway could not accept the message right now (Kafka or PostgreSQL unavailable); retry with the same idempotency_key' });
   }
