@@ -81,6 +81,6 @@ export function loadConfig<S extends Schema>(schema: S, env: Record<string, stri
 export function describeSettings(schema: Schema): string[] {
   return Object.entries(schema).map(([name, s]) => {
     const def = Array.isArray(s.defaultValue) ? s.defaultValue.join(',') : String(s.defaultValue);
-    return `| \`${name}\` | \`${def}\` | ${s.description} |`;
+    return `| \`${name}\` | ${def === '' ? '(none)' : `\`${def}\``} | ${s.description} |`;
   });
 }
