@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'dlr-processor',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,23 @@
+import { ReceiptIdFormatError, receiptIdFormatsFromYaml } from './receipt-id-formats';
+
+describe('receiptIdFormatsFromYaml', () => {
+  it('reads receiptIdFormat per carrier and ignores everything else', () => {
+    const formats = receiptIdFormatsFromYaml(
+      ['version: 1', 'carriers:', '  demo:', '    host: 127.0.0.1', '  uk-a:', '    receiptIdFormat: hex-to-decimal', '  uk-b:', '    receiptIdFormat: same'].join('\n'),
+    );
+    expect(Object.fromEntries(formats)).toEqual({ 'uk-a': 'hex-to-decimal', 'uk-b': 'same' });
+  });
+
+  it('accepts a file without carriers', () => {
+    expect(receiptIdFormatsFromYaml('').size).toBe(0);
+    expect(receiptIdFormatsFromYaml('version: 1').size).toBe(0);
+  });
+
+  it('refuses unknown formats with the carrier and field', () => {
+    expect(() => receiptIdFormatsFromYaml('carriers:\n  x:\n    receiptIdFormat: hex\n', 'c.yaml')).toThrow(
+      new ReceiptIdFormatError('c.yaml: carriers.x.receiptIdFormat: expected one of same, hex-to-decimal, decimal-to-hex, got "hex"'),
+    );
+    expect(() => receiptIdFormatsFromYaml('carriers: [1]')).toThrow(ReceiptIdFormatError);
+    expect(() => receiptIdFormatsFromYaml('carriers: {')).toThrow(/not valid YAML/);
+  });
+});

@@ -1,0 +1,73 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { TOPICS } from '@smsgw/shared/data-access-kafka';
+import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
+import type { Logger } from '@smsgw/shared/util-logging';
+import { countUnmatchedReceipts, expireStaleMessages, inTransaction, pruneReceiptCorrelation } from '@smsgw/status/data-access-store';
+import type { Pool } from 'pg';
+import { PG_POOL } from '../database.provider';
+import type { DlrEnv } from '../env';
+import { StatusProducer } from '../kafka.provider';
+import { DlrMetrics } from '../project-status/dlr.metrics';
+
+const MAX_ROUNDS = 10;
+const UNMATCHED_WINDOW_MS = 3_600_000;
+
+/**
+ * Every DLR_EXPIRY_INTERVAL_SECONDS: expires messages older than STATUS_EXPIRE_AFTER_SECONDS that
+ * are still not final (bounded: MAX_ROUNDS transactions of DLR_EXPIRY_BATCH), deletes old
+ * receipt_correlation rows, and refreshes the unmatched-receipts gauge. Replicas may all sweep:
+ * rows another replica holds are skipped.
+ */
+@Injectable()
+export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: DlrEnv,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly producer: StatusProducer,
+    private readonly metrics: DlrMetrics,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.running ??= this.sweep()
+        .then(() => undefined)
+        .catch((err) => this.logger.error({ err }, 'expiry sweep failed; it runs again at the next interval'))
+        .finally(() => (this.running = undefined));
+    }, this.config.DLR_EXPIRY_INTERVAL_SECONDS * 1000);
+    this.timer.unref();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep; returns how many messages it expired. */
+  async sweep(now = Date.now()): Promise<number> {
+    let expired = 0;
+    if (this.config.STATUS_EXPIRE_AFTER_SECONDS > 0) {
+      const acceptedBeforeMs = now - this.config.STATUS_EXPIRE_AFTER_SECONDS * 1000;
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const result = await inTransaction(this.pool, async (client) => {
+          const r = await expireStaleMessages(client, { acceptedBeforeMs, limit: this.config.DLR_EXPIRY_BATCH });
+          await this.producer.sendMany(r.events.map((value) => ({ topic: TOPICS.status, key: value.messageId, value })));
+          return r;
+        });
+        this.metrics.recordChanges(result.events);
+        expired += result.events.length;
+        if (result.events.length < this.config.DLR_EXPIRY_BATCH) break;
+      }
+      if (expired) this.logger.info({ expired }, 'messages expired');
+    }
+    const pruned = await pruneReceiptCorrelation(this.pool, now - this.config.DLR_CORRELATION_RETENTION_SECONDS * 1000, 10_000);
+    if (pruned) this.metrics.correlationPruned.inc(pruned);
+    const unmatched = await countUnmatchedReceipts(this.pool, now - UNMATCHED_WINDOW_MS, now - this.config.DLR_UNMATCHED_AFTER_SECONDS * 1000);
+    this.metrics.receiptsUnmatched.reset();
+    for (const [carrier, n] of unmatched) this.metrics.receiptsUnmatched.set({ carrier }, n);
+    return expired;
+  }
+}
