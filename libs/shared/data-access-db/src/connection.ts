@@ -148,7 +148,11 @@ export async function ensureDatabase(url: string, options: { maintenanceDatabase
         { cause: err },
       );
     }
-    throw toDatabaseError(err, maintenanceUrl);
+    if (code === '3D000') {
+      throw new DatabaseError('DB.NO_MAINTENANCE_DB', `cannot create "${database}": ${redactUrl(maintenanceUrl)} does not exist — create the database yourself`, { cause: err });
+    }
+    // Name the URL the user gave, not the maintenance one.
+    throw toDatabaseError(err, url);
   } finally {
     await client.end().catch(() => undefined);
   }
