@@ -9,3 +9,4 @@ export * from './submit-window';
 export * from './token-bucket';
 export * from './backoff';
 export * from './throttle-governor';
+export * from './render';

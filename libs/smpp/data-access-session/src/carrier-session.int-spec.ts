@@ -1,0 +1,218 @@
+// Sessions and the pool over real TCP against a scriptable node-smpp SMSC.
+import { createLogger } from '@smsgw/shared/util-logging';
+import { SmppError, TLV, readReceipt, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/domain';
+import { CarrierSession, CarrierSessionPool, type PoolSettings, type SessionSettings, type SubmitResult } from './index';
+import { MiniSmsc } from './testing/mini-smsc';
+
+const logger = createLogger({ app: 'session-int-spec', level: process.env['LOG_LEVEL'] ?? 'silent' });
+
+const timeouts = { connectMs: 2000, bindMs: 1000, responseMs: 1000, enquireLinkIntervalMs: 5000, enquireLinkTimeoutMs: 1000, unbindMs: 500 };
+
+function sessionSettings(port: number, over: Partial<SessionSettings> = {}): SessionSettings {
+  return { name: 't#1', host: '127.0.0.1', port, tls: false, tlsRejectUnauthorized: false, systemId: 'smsgw', password: 'secret', systemType: '', bindType: 'transceiver', window: 10, timeouts, ...over };
+}
+
+function poolSettings(port: number, over: Partial<PoolSettings> = {}): PoolSettings {
+  const { name: _n, bindType: _b, ...session } = sessionSettings(port, { window: 50 });
+  return {
+    carrierId: 't',
+    session,
+    bindMode: 'transceiver',
+    binds: 2,
+    tps: 0,
+    permanentErrors: [0x0a, 0x0b],
+    unknownOutcome: 'wait-for-receipt',
+    reconnect: { initialMs: 50, maxMs: 200, multiplier: 2, jitter: 0.1 },
+    ...over,
+  };
+}
+
+function segment(destination: string, text: string): SubmitSm {
+  return {
+    service_type: '',
+    source_addr_ton: 5,
+    source_addr_npi: 0,
+    source_addr: 'ACME',
+    dest_addr_ton: 1,
+    dest_addr_npi: 1,
+    destination_addr: destination,
+    esm_class: 0,
+    protocol_id: 0,
+    priority_flag: 0,
+    validity_period: '',
+    registered_delivery: 1,
+    data_coding: 0,
+    short_message: Buffer.from(text),
+  };
+}
+
+const noIncoming = async () => 0;
+const handler = { onIncoming: noIncoming };
+
+describe('CarrierSession (real TCP)', () => {
+  let smsc: MiniSmsc;
+  beforeEach(async () => {
+    smsc = new MiniSmsc();
+    await smsc.start();
+  });
+  afterEach(() => smsc.stop());
+
+  it('binds, submits, and unbinds cleanly', async () => {
+    const states: string[] = [];
+    const session = new CarrierSession(sessionSettings(smsc.port), { ...handler, onStateChange: (s) => states.push(s) }, logger);
+    await session.open();
+    expect(session.state).toBe('BOUND');
+    const resp = await session.submit(segment('447700900001', 'hello'));
+    expect(resp.commandStatus).toBe(0);
+    expect(resp.messageId).toMatch(/^\d+$/);
+    expect(smsc.submits[0]).toMatchObject({ destination: '447700900001', source: 'ACME', sourceTon: 5, registeredDelivery: 1 });
+    await session.unbind();
+    expect(await session.closed).toBeUndefined();
+    expect(states).toEqual(['OPEN', 'BINDING', 'BOUND', 'UNBINDING', 'CLOSED']);
+  });
+
+  it('reports a refused bind with the command_status name', async () => {
+    const session = new CarrierSession(sessionSettings(smsc.port, { password: 'wrong' }), handler, logger);
+    const err = (await session.open().catch((e) => e)) as SmppError;
+    expect(err).toBeInstanceOf(SmppError);
+    expect(err.code).toBe('SMPP.ESME_RINVPASWD');
+    expect(err.message).toContain('the password is wrong');
+    expect(session.state).toBe('CLOSED');
+  });
+
+  it('reports a connection refused as SMPP.CONNECT_FAILED', async () => {
+    const session = new CarrierSession(sessionSettings(1), handler, logger);
+    await expect(session.open()).rejects.toMatchObject({ code: 'SMPP.CONNECT_FAILED' });
+  });
+
+  it('times a missing submit_sm_resp out as an unknown outcome', async () => {
+    const late: number[] = [];
+    const session = new CarrierSession(sessionSettings(smsc.port, { timeouts: { ...timeouts, responseMs: 100 } }), { ...handler, onLateResponse: (seq) => late.push(seq) }, logger);
+    await session.open();
+    smsc.answering = false;
+    const err = (await session.submit(segment('447700900002', 'x')).catch((e) => e)) as SmppError;
+    expect(err).toMatchObject({ code: 'SMPP.RESPONSE_TIMEOUT', outcomeUnknown: true });
+    expect(session.windowInUse).toBe(0);
+    session.destroy();
+  });
+
+  it('declares the link dead when enquire_link goes unanswered', async () => {
+    const session = new CarrierSession(sessionSettings(smsc.port, { timeouts: { ...timeouts, enquireLinkIntervalMs: 200, enquireLinkTimeoutMs: 300 } }), handler, logger);
+    await session.open();
+    smsc.answering = false;
+    const started = Date.now();
+    const error = await session.closed;
+    expect(error?.code).toBe('SMPP.LINK_DEAD');
+    // Idle interval + enquire_link timeout + the timer's granularity.
+    expect(Date.now() - started).toBeLessThan(200 + 300 + 250);
+  });
+
+  it('answers deliver_sm only after the handler resolved, with the raw receipt', async () => {
+    let release!: () => void;
+    const stored = new Promise<void>((r) => (release = r));
+    const received: IncomingMessagePdu[] = [];
+    const session = new CarrierSession(
+      sessionSettings(smsc.port),
+      {
+        onIncoming: async (pdu) => {
+          received.push(pdu);
+          await stored;
+          return 0;
+        },
+      },
+      logger,
+    );
+    await session.open();
+    let answered: number | undefined;
+    const response = smsc.deliver({ esm_class: 4, source_addr: '447700900003', short_message: 'id:77 sub:001 dlvrd:001 stat:DELIVRD err:000', receipted_message_id: '77' }).then((s) => (answered = s));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(received).toHaveLength(1);
+    expect(answered).toBeUndefined();
+    release();
+    await response;
+    expect(answered).toBe(0);
+    expect(readReceipt(received[0]).smscMessageId).toBe('77');
+    expect(received[0].tlvs.has(TLV.RECEIPTED_MESSAGE_ID)).toBe(true);
+    await session.unbind();
+  });
+});
+
+describe('CarrierSessionPool (real TCP)', () => {
+  let smsc: MiniSmsc;
+  let pool: CarrierSessionPool | undefined;
+  afterEach(async () => {
+    await pool?.stop(500);
+    pool = undefined;
+    await smsc.stop();
+  });
+
+  async function startPool(options: ConstructorParameters<typeof MiniSmsc>[0], over: Partial<PoolSettings> = {}, observer = {}) {
+    smsc = new MiniSmsc(options);
+    await smsc.start();
+    pool = new CarrierSessionPool(poolSettings(smsc.port, over), noIncoming, logger, observer);
+    pool.start();
+    await pool.whenBound(2000);
+    return pool;
+  }
+
+  it('spreads segments over its binds and gets every one submitted once', async () => {
+    const p = await startPool({});
+    const results = await Promise.all(Array.from({ length: 500 }, (_, i) => p.submit(segment(`44770090${String(i).padStart(4, '0')}`, `m${i}`))));
+    expect(results.every((r) => r.kind === 'submitted')).toBe(true);
+    expect(new Set(results.map((r) => (r as { smscMessageId: string }).smscMessageId)).size).toBe(500);
+    expect(smsc.binds).toBe(2);
+    expect([...smsc.accepted.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('treats throttling as slow down: no failure, no loss, no duplicate', async () => {
+    let throttled = 0;
+    const pressure: boolean[] = [];
+    const p = await startPool({ tps: 300 }, {}, { throttled: () => throttled++, pressure: (s: boolean) => pressure.push(s) });
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 900 }, (_, i) => p.submit(segment(`4477009${String(i).padStart(5, '0')}`, `t${i}`))));
+    expect(results.filter((r) => r.kind !== 'submitted')).toEqual([]);
+    expect(throttled).toBeGreaterThan(0);
+    expect(smsc.throttled).toBe(throttled);
+    expect(smsc.accepted.size).toBe(900);
+    expect([...smsc.accepted.values()].every((n) => n === 1)).toBe(true);
+    expect(Date.now() - started).toBeGreaterThan(1500); // 900 at 300/s: only slower
+    expect(pressure[0]).toBe(true);
+  }, 20_000);
+
+  it('fails permanent errors and hands other errors back as retryable', async () => {
+    const p = await startPool({});
+    smsc.statusByPrefix.set('1', 0x0b).set('2', 0x08);
+    const [bad, retry, ok] = await Promise.all([p.submit(segment('1555', 'a')), p.submit(segment('2555', 'b')), p.submit(segment('3555', 'c'))]);
+    expect(bad).toMatchObject({ kind: 'rejected', commandStatus: 0x0b, disposition: 'permanent' });
+    expect(retry).toMatchObject({ kind: 'rejected', commandStatus: 0x08, disposition: 'retryable' });
+    expect(ok).toMatchObject({ kind: 'submitted' });
+  });
+
+  it('rebinds after a connection drop mid-window; every segment is submitted once or unknown', async () => {
+    let reconnects = 0;
+    let unknown = 0;
+    const p = await startPool({ responseDelayMs: 5 }, { binds: 1 }, { reconnect: () => reconnects++, unknownOutcome: () => unknown++ });
+    smsc.dropAfterSubmits = 30;
+    const results: SubmitResult[] = await Promise.all(Array.from({ length: 300 }, (_, i) => p.submit(segment(`4477008${String(i).padStart(5, '0')}`, `d${i}`))));
+    const unknowns = results.filter((r) => r.kind === 'unknown');
+    expect(results.filter((r) => r.kind !== 'submitted' && r.kind !== 'unknown')).toEqual([]);
+    expect(unknowns.length).toBeGreaterThan(0);
+    expect(unknown).toBe(unknowns.length);
+    expect(reconnects).toBeGreaterThanOrEqual(1);
+    expect(smsc.binds).toBe(2);
+    // Nothing was sent twice: wait-for-receipt never resends.
+    expect([...smsc.accepted.values()].every((n) => n === 1)).toBe(true);
+    // The SMSC has every submitted segment, and some of the unknown ones (their response was lost).
+    const submitted = results.filter((r) => r.kind === 'submitted').length;
+    expect(smsc.accepted.size).toBeGreaterThanOrEqual(submitted);
+    expect(smsc.accepted.size).toBeLessThanOrEqual(submitted + unknowns.length);
+  });
+
+  it('resends an unknown outcome once after rebinding when the carrier says resend-once', async () => {
+    const p = await startPool({ responseDelayMs: 5 }, { binds: 1, unknownOutcome: 'resend-once' });
+    smsc.dropAfterSubmits = 10;
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => p.submit(segment(`4477007${String(i).padStart(5, '0')}`, `r${i}`))));
+    expect(results.every((r) => r.kind === 'submitted')).toBe(true);
+    expect(results.some((r) => r.attempts === 2)).toBe(true);
+  });
+});
