@@ -1,18 +1,10 @@
+import { ByteSlab } from './byte-slab';
 import { DEFAULT_GSM7, nationalAlphabets, type Gsm7Alphabet } from './gsm-alphabet';
 import { ESC, NATIONAL_TABLES } from './gsm-tables';
 import { EncodingError } from './encoding-error';
 import { fillBitsAfter, packInto } from './septet-packing';
 import { replaceLookAlikes } from './smart-encoding';
-import type {
-  Concatenation,
-  EncodedMessage,
-  EncodeOptions,
-  Encoding,
-  MessageCount,
-  NationalLanguage,
-  Replacement,
-  Segment,
-} from './types';
+import type { Concatenation, EncodedMessage, EncodeOptions, Encoding, MessageCount, Replacement, Segment } from './types';
 
 /** TP-UD holds 140 octets: UDH, fill bits and text together. */
 const USER_DATA_OCTETS = 140;
@@ -23,27 +15,42 @@ const IE_CONCAT_16 = 0x08;
 /** Octets of the concatenation IE (id, length, data) each mode puts, or the SMSC will put, in the UDH. */
 const CONCAT_IE_OCTETS: Readonly<Record<Concatenation, number>> = { udh8: 5, udh16: 6, sar: 5, payload: 5 };
 const DATA_CODING = { ucs2: 8, latin1: 3 } as const;
+const UNIT_NAMES: Readonly<Record<Encoding, string>> = { gsm7: 'septets', ucs2: 'UTF-16 units', latin1: 'octets' };
 
-/** What to encode and how it splits; `ends` holds the end offset (in units) of each segment. */
+/**
+ * The chosen encoding and its split. For gsm7 the septets sit in `slab.bytes` from `base` on;
+ * `ends` holds the end offset (in units) of each segment.
+ */
 interface Plan {
   encoding: Encoding;
   alphabet: Gsm7Alphabet | undefined;
   text: string;
+  base: number;
   total: number;
   segments: number;
   replaced: Replacement[];
 }
 
-// Scratch buffers reused across calls: the hot path allocates only the result.
-let septets = new Uint8Array(1024);
+const slab = new ByteSlab();
 let ends = new Int32Array(64);
 
-/** Septets of `text` into `septets`; their count, or -1 when a character is not in the alphabet. */
-function toSeptets(text: string, map: Int16Array): number {
+// Characters whose GSM septet equals their ASCII code, plus @ $ _ (patched after the copy):
+// text made only of these is converted by a native string write instead of a per-character loop.
+const NOT_ASCII_GSM = /[^\n\r !-Z_a-z]/;
+
+/** Septets of `text` into the slab from `base` on; their count, or -1 if a character is missing. */
+function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
   const length = text.length;
-  if (septets.length < length * 2) septets = new Uint8Array(length * 2 + 64);
-  const buf = septets;
-  let n = 0;
+  const buf = slab.bytes;
+  if (alphabet === DEFAULT_GSM7 && length > 24 && !NOT_ASCII_GSM.test(text)) {
+    slab.nodeBuffer.write(text, base, length, 'latin1');
+    for (let i = text.indexOf('@'); i >= 0; i = text.indexOf('@', i + 1)) buf[base + i] = 0x00;
+    for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) buf[base + i] = 0x02;
+    for (let i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) buf[base + i] = 0x11;
+    return length;
+  }
+  const map = alphabet.encodeMap;
+  let n = base;
   for (let i = 0; i < length; i++) {
     const v = map[text.charCodeAt(i)];
     if (v < 128) {
@@ -54,7 +61,12 @@ function toSeptets(text: string, map: Int16Array): number {
       buf[n++] = v & 0x7f;
     }
   }
-  return n;
+  return n - base;
+}
+
+/** Slab space for scratch septets (≤ 2 per char) and the encoded segments after them. */
+function reserveFor(text: string): number {
+  return slab.reserve(text.length * 4 + 8 * ((text.length >> 6) + 2));
 }
 
 function capacity(encoding: Encoding, udhOctets: number): number {
@@ -67,7 +79,7 @@ function capacity(encoding: Encoding, udhOctets: number): number {
  * Greedy split into `ends` (optimal for in-order packing), moving a boundary back one unit where
  * it would cut an ESC pair (gsm7) or a surrogate pair (ucs2). Returns the segment count.
  */
-function layout(encoding: Encoding, text: string, total: number, shiftIeOctets: number, concatIeOctets: number): number {
+function layout(encoding: Encoding, text: string, base: number, total: number, shiftIeOctets: number, concatIeOctets: number): number {
   if (total <= capacity(encoding, shiftIeOctets ? 1 + shiftIeOctets : 0)) {
     ends[0] = total;
     return 1;
@@ -78,7 +90,7 @@ function layout(encoding: Encoding, text: string, total: number, shiftIeOctets: 
   for (let start = 0; start < total; n++) {
     let end = start + cap;
     if (end >= total) end = total;
-    else if (pairs && cutsPair(encoding, text, end)) end--;
+    else if (pairs && cutsPair(encoding, text, base, end)) end--;
     if (n === ends.length) {
       const grown = new Int32Array(n * 2);
       grown.set(ends);
@@ -90,9 +102,9 @@ function layout(encoding: Encoding, text: string, total: number, shiftIeOctets: 
   return n;
 }
 
-function cutsPair(encoding: Encoding, text: string, end: number): boolean {
+function cutsPair(encoding: Encoding, text: string, base: number, end: number): boolean {
   // An ESC is always the first septet of a pair: no shift table maps a character to ESC.
-  if (encoding === 'gsm7') return septets[end - 1] === ESC;
+  if (encoding === 'gsm7') return slab.bytes[base + end - 1] === ESC;
   return (text.charCodeAt(end - 1) & 0xfc00) === 0xd800 && (text.charCodeAt(end) & 0xfc00) === 0xdc00;
 }
 
@@ -104,29 +116,33 @@ function fitsLatin1(text: string): boolean {
 /**
  * Picks the encoding: the default GSM alphabet whenever it holds the text; otherwise the fewest
  * segments among Latin-1 (if allowed), UCS-2 and the allowed national tables, where a national
- * table must beat both (handset support for them is patchy). Leaves `septets`/`ends` for the plan.
+ * table must beat both (handset support for them is patchy). Leaves slab and `ends` for the plan.
  */
 function choose(text: string, options: EncodeOptions, concatIe: number, smart: boolean): Plan {
-  const total = toSeptets(text, DEFAULT_GSM7.encodeMap);
+  const base = reserveFor(text);
+  const total = toSeptets(text, DEFAULT_GSM7, base);
   if (total >= 0) {
-    const segments = layout('gsm7', text, total, 0, concatIe);
-    return { encoding: 'gsm7', alphabet: DEFAULT_GSM7, text, total, segments, replaced: [] };
+    const segments = layout('gsm7', text, base, total, 0, concatIe);
+    return { encoding: 'gsm7', alphabet: DEFAULT_GSM7, text, base, total, segments, replaced: [] };
   }
 
-  let best: Plan = { encoding: 'ucs2', alphabet: undefined, text, total: text.length, segments: 0, replaced: [] };
-  best.segments = layout('ucs2', text, text.length, 0, concatIe);
+  let best: Plan = { encoding: 'ucs2', alphabet: undefined, text, base, total: text.length, segments: 0, replaced: [] };
+  best.segments = layout('ucs2', text, base, text.length, 0, concatIe);
   if (options.latin1 && fitsLatin1(text)) {
-    const segments = layout('latin1', text, text.length, 0, concatIe);
-    if (segments <= best.segments) best = { ...best, encoding: 'latin1', segments };
+    const segments = layout('latin1', text, base, text.length, 0, concatIe);
+    if (segments <= best.segments) best = { encoding: 'latin1', alphabet: undefined, text, base, total: text.length, segments, replaced: [] };
   }
-  for (const language of options.nationalLanguages ?? []) {
-    for (const alphabet of nationalAlphabets(language)) {
-      const units = toSeptets(text, alphabet.encodeMap);
-      if (units < 0) continue;
-      const segments = layout('gsm7', text, units, alphabet.shiftIes.length, concatIe);
-      const candidate: Plan = { encoding: 'gsm7', alphabet, text, total: units, segments, replaced: [] };
-      if (segments < best.segments || (best.encoding === 'gsm7' && segments === best.segments && simpler(candidate, best))) {
-        best = candidate;
+  const languages = options.nationalLanguages;
+  if (languages) {
+    for (const language of languages) {
+      for (const alphabet of nationalAlphabets(language)) {
+        const units = toSeptets(text, alphabet, base);
+        if (units < 0) continue;
+        const segments = layout('gsm7', text, base, units, alphabet.shiftIes.length, concatIe);
+        const candidate: Plan = { encoding: 'gsm7', alphabet, text, base, total: units, segments, replaced: [] };
+        if (segments < best.segments || (best.encoding === 'gsm7' && segments === best.segments && simpler(candidate, best))) {
+          best = candidate;
+        }
       }
     }
   }
@@ -135,12 +151,16 @@ function choose(text: string, options: EncodeOptions, concatIe: number, smart: b
     const { text: replacedText, replaced } = replaceLookAlikes(text);
     if (replaced.length > 0) {
       const plan = choose(replacedText, options, concatIe, false);
-      if (plan.encoding !== 'ucs2') return { ...plan, replaced };
+      if (plan.encoding !== 'ucs2') {
+        plan.replaced = replaced;
+        return plan;
+      }
+      best.base = reserveFor(text);
     }
   }
-  // The scratch buffers hold whichever candidate was tried last; rebuild them for the chosen one.
-  if (best.alphabet) toSeptets(text, best.alphabet.encodeMap);
-  layout(best.encoding, text, best.total, best.alphabet?.shiftIes.length ?? 0, concatIe);
+  // The slab and `ends` hold whichever candidate was tried last; rebuild them for the chosen one.
+  if (best.alphabet) toSeptets(text, best.alphabet, best.base);
+  layout(best.encoding, text, best.base, best.total, best.alphabet?.shiftIes.length ?? 0, concatIe);
   return best;
 }
 
@@ -153,7 +173,7 @@ function simpler(a: Plan, b: Plan): boolean {
 
 function validate(options: EncodeOptions): void {
   const { concatenation, maxSegments, gsm7DataCoding, nationalLanguages } = options;
-  if (concatenation !== undefined && !(concatenation in CONCAT_IE_OCTETS)) {
+  if (concatenation !== undefined && !Object.prototype.hasOwnProperty.call(CONCAT_IE_OCTETS, concatenation)) {
     invalid(`concatenation must be one of udh8, udh16, sar, payload (got ${String(concatenation)})`);
   }
   if (maxSegments !== undefined && !(Number.isInteger(maxSegments) && maxSegments >= 1)) {
@@ -183,13 +203,11 @@ function plan(text: string, options: EncodeOptions): Plan {
   return p;
 }
 
-const UNIT_NAMES: Readonly<Record<Encoding, string>> = { gsm7: 'septets', ucs2: 'UTF-16 units', latin1: 'octets' };
-
 function tooManySegments(p: Plan, max: number, options: EncodeOptions): EncodingError {
   let hint = '';
   if (p.encoding !== 'gsm7') {
-    const blocking = [...new Set([...p.text].filter((ch) => toSeptets(ch, DEFAULT_GSM7.encodeMap) < 0))].slice(0, 5);
-    hint = `; it is ${p.encoding} because of ${blocking.map((ch) => JSON.stringify(ch)).join(', ')}`;
+    const blocking = [...new Set(p.text)].filter((ch) => DEFAULT_GSM7.encodeMap[ch.charCodeAt(0)] < 0 || ch.length > 1);
+    hint = `; it is ${p.encoding} because of ${blocking.slice(0, 5).map((ch) => JSON.stringify(ch)).join(', ')}`;
     if (!options.smart && replaceLookAlikes(p.text).replaced.length > 0) hint += ' (smart encoding may help)';
   }
   return new EncodingError(
@@ -199,13 +217,14 @@ function tooManySegments(p: Plan, max: number, options: EncodeOptions): Encoding
   );
 }
 
-function describe(p: Plan, options: EncodeOptions): Pick<MessageCount, 'encoding' | 'national' | 'nationalShift' | 'dataCoding'> {
-  const out: Pick<MessageCount, 'encoding' | 'national' | 'nationalShift' | 'dataCoding'> = {
-    encoding: p.encoding,
-    dataCoding: p.encoding === 'gsm7' ? (options.gsm7DataCoding ?? 0) : DATA_CODING[p.encoding],
-  };
+function dataCodingOf(p: Plan, options: EncodeOptions): number {
+  return p.encoding === 'gsm7' ? (options.gsm7DataCoding ?? 0) : DATA_CODING[p.encoding];
+}
+
+/** Adds `national`/`nationalShift` when a national table was chosen (absent keys otherwise). */
+function withNational<T extends MessageCount | EncodedMessage>(p: Plan, out: T): T {
   if (p.alphabet?.language) {
-    out.national = p.alphabet.language as NationalLanguage;
+    out.national = p.alphabet.language;
     out.nationalShift = p.alphabet.shift;
   }
   return out;
@@ -226,12 +245,22 @@ function unitsOf(n: number): number[] {
  */
 export function count(text: string, options: EncodeOptions = {}): MessageCount {
   const p = plan(text, options);
-  return { ...describe(p, options), segments: p.segments, units: unitsOf(p.segments), replaced: p.replaced, text: p.text };
+  // Literal objects, not spreads: V8 builds spread results on a slow path (10x slower here).
+  const out: MessageCount = {
+    encoding: p.encoding,
+    dataCoding: dataCodingOf(p, options),
+    segments: p.segments,
+    units: unitsOf(p.segments),
+    replaced: p.replaced,
+    text: p.text,
+  };
+  return withNational(p, out);
 }
 
 /**
  * Encodes and segments `text` for SMPP submission. Throws EncodingError: TOO_MANY_SEGMENTS,
  * REFERENCE_REQUIRED (multi-part without `reference`), INVALID_OPTION.
+ * Segment bytes are views into a shared slab (see byte-slab.ts): copy them to keep them long.
  */
 export function encode(text: string, options: EncodeOptions = {}): EncodedMessage {
   const p = plan(text, options);
@@ -243,8 +272,17 @@ export function encode(text: string, options: EncodeOptions = {}): EncodedMessag
   }
   const reference = parts > 1 ? resolveReference(options.reference, concatenation) : 0;
   const segments = build(p, parts, concatenation, reference, options.packed === true);
-  const units = unitsOf(parts);
-  return { ...describe(p, options), concatenation, segments, units, segmentCount: p.segments, replaced: p.replaced, text: p.text };
+  const out: EncodedMessage = {
+    encoding: p.encoding,
+    dataCoding: dataCodingOf(p, options),
+    concatenation,
+    segments,
+    units: unitsOf(parts),
+    segmentCount: p.segments,
+    replaced: p.replaced,
+    text: p.text,
+  };
+  return withNational(p, out);
 }
 
 function resolveReference(reference: EncodeOptions['reference'], concatenation: Concatenation): number {
@@ -267,53 +305,64 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
   const shiftOctets = shiftIes ? shiftIes.length : 0;
   const concatOctets = parts > 1 && (concatenation === 'udh8' || concatenation === 'udh16') ? CONCAT_IE_OCTETS[concatenation] : 0;
   const udhOctets = concatOctets + shiftOctets > 0 ? 1 + concatOctets + shiftOctets : 0;
-  const fill = fillBitsAfter(udhOctets);
   const encoding = p.encoding;
-  const text = p.text;
+  const base = p.base;
   const segments = new Array<Segment>(parts);
 
+  // The common case: one unpacked GSM-7 segment without UDH is already in place.
+  if (parts === 1 && udhOctets === 0 && encoding === 'gsm7' && !packed) {
+    segments[0] = { bytes: slab.take(base, p.total), units: p.total };
+    return segments;
+  }
+
+  const fill = fillBitsAfter(udhOctets);
+  const text = p.text;
+  const buf = slab.bytes;
+  // gsm7 output goes after its scratch septets; ucs2 and latin1 have no scratch.
+  let at = encoding === 'gsm7' ? base + p.total : base;
   for (let i = 0, start = 0; i < parts; i++) {
     const end = ends[i];
     const units = end - start;
     let dataOctets = units;
     if (encoding === 'ucs2') dataOctets = units * 2;
     else if (encoding === 'gsm7' && packed && units > 0) dataOctets = (fill + units * 7 + 7) >> 3;
-    const bytes = new Uint8Array(udhOctets + dataOctets);
+    const bytes = slab.take(at, udhOctets + dataOctets);
 
     if (udhOctets > 0) {
-      bytes[0] = udhOctets - 1;
-      let at = 1;
+      buf[at++] = udhOctets - 1;
       if (concatOctets === 5) {
-        bytes[1] = IE_CONCAT_8;
-        bytes[2] = 3;
-        bytes[3] = reference;
-        at = 4;
+        buf[at++] = IE_CONCAT_8;
+        buf[at++] = 3;
+        buf[at++] = reference;
       } else if (concatOctets === 6) {
-        bytes[1] = IE_CONCAT_16;
-        bytes[2] = 4;
-        bytes[3] = reference >> 8;
-        bytes[4] = reference & 0xff;
-        at = 5;
+        buf[at++] = IE_CONCAT_16;
+        buf[at++] = 4;
+        buf[at++] = reference >> 8;
+        buf[at++] = reference & 0xff;
       }
       if (concatOctets > 0) {
-        bytes[at++] = parts;
-        bytes[at++] = i + 1;
+        buf[at++] = parts;
+        buf[at++] = i + 1;
       }
-      for (let k = 0; k < shiftOctets; k++) bytes[at++] = (shiftIes as Uint8Array)[k];
+      for (let k = 0; k < shiftOctets; k++) buf[at++] = (shiftIes as Uint8Array)[k];
     }
 
-    let at = udhOctets;
     if (encoding === 'gsm7') {
-      if (packed) packInto(septets, start, end, bytes, at, fill);
-      else for (let k = start; k < end; k++) bytes[at++] = septets[k];
+      if (packed) {
+        buf.fill(0, at, at + dataOctets); // the slab may hold scratch; packing ORs bits in
+        packInto(buf, base + start, base + end, buf, at, fill);
+      } else {
+        buf.copyWithin(at, base + start, base + end);
+      }
+      at += dataOctets;
     } else if (encoding === 'ucs2') {
       for (let k = start; k < end; k++) {
         const c = text.charCodeAt(k);
-        bytes[at++] = c >> 8;
-        bytes[at++] = c & 0xff;
+        buf[at++] = c >> 8;
+        buf[at++] = c & 0xff;
       }
     } else {
-      for (let k = start; k < end; k++) bytes[at++] = text.charCodeAt(k);
+      for (let k = start; k < end; k++) buf[at++] = text.charCodeAt(k);
     }
 
     const segment: Segment = { bytes, units };
