@@ -1,0 +1,260 @@
+// The projection against the real PostgreSQL of DATABASE_URL (migrated here if needed). Every
+// test uses its own message and SMSC ids, so runs and other suites never collide.
+import { parseReceipt, type DeliveryReceipt, type ReceiptIdFormat } from '@smsgw/dlr/domain';
+import { createPool, migrate } from '@smsgw/shared/data-access-db';
+import { Encoding, MessageAccepted, MessageStatus as S, SubmitOutcome, SubmitReport, type StatusEvent } from '@smsgw/shared/util-proto';
+import type { Pool } from 'pg';
+import {
+  countUnmatchedReceipts,
+  expireStaleMessages,
+  getMessage,
+  getMessages,
+  inTransaction,
+  projectAccepted,
+  projectReceipts,
+  projectSubmitReports,
+  type ProjectionResult,
+  type Queryable,
+} from './index';
+
+const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/smsgw';
+let pool: Pool;
+const run = `${Date.now().toString(36)}${process.pid}`;
+let n = 0;
+const newId = () => `it-${run}-${++n}`;
+const carrier = `it-${run}`;
+
+beforeAll(async () => {
+  pool = createPool(url, { max: 8 });
+  await migrate(pool);
+});
+afterAll(async () => {
+  await pool.query(`DELETE FROM receipt_correlation WHERE carrier_id LIKE $1`, [`it-${run}%`]);
+  await pool.query(`DELETE FROM segments WHERE message_id LIKE $1`, [`it-${run}-%`]);
+  await pool.query(`DELETE FROM messages WHERE id LIKE $1`, [`it-${run}-%`]);
+  await pool.end();
+});
+
+const T0 = Date.now() - 60_000;
+const accepted = (id: string, over: Partial<MessageAccepted> = {}) =>
+  MessageAccepted.create({ id, to: '+447700900123', from: 'ACME', text: 'hi', clientReference: `ref-${id}`, acceptedAtMs: T0, metadata: { team: 'x' }, ...over });
+const report = (id: string, index: number, count: number, over: Partial<SubmitReport> = {}) =>
+  SubmitReport.create({
+    messageId: id,
+    segmentIndex: index,
+    segmentCount: count,
+    carrierId: carrier,
+    outcome: SubmitOutcome.SUBMITTED,
+    smscMessageId: `${id}-s${index}`,
+    reportedAtMs: T0 + 1000,
+    acceptedAtMs: T0,
+    encoding: Encoding.GSM7,
+    to: '+447700900123',
+    from: 'ACME',
+    clientReference: `ref-${id}`,
+    ...over,
+  });
+const receipt = (smscId: string, stat: string, over: { carrierId?: string; err?: string; format?: ReceiptIdFormat; messageState?: number } = {}): DeliveryReceipt =>
+  parseReceipt(
+    {
+      carrierId: over.carrierId ?? carrier,
+      smscMessageId: smscId,
+      receiptedMessageId: '',
+      shortMessage: `id:${smscId} sub:001 dlvrd:001 submit date:2401311259 done date:2401311300 stat:${stat} err:${over.err ?? '000'} text:hello there`,
+      messageState: over.messageState ?? 0,
+      receivedAtMs: T0 + 5000,
+    },
+    over.format ?? 'same',
+  );
+
+async function tx<R extends ProjectionResult>(work: (db: Queryable) => Promise<R>): Promise<R> {
+  return inTransaction(pool, work);
+}
+const statusOf = async (id: string) => (await getMessage(pool, id))?.status;
+const summary = (events: StatusEvent[]) => events.map((e) => [e.messageId, S[e.previousStatus], S[e.status]]);
+
+describe('status projection (PostgreSQL)', () => {
+  it('accepted → submitted → delivered, with one event per change and the gRPC view', async () => {
+    const id = newId();
+    expect(summary((await tx((db) => projectAccepted(db, [accepted(id)]))).events)).toEqual([[id, 'UNSPECIFIED', 'ACCEPTED']]);
+    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]))).events)).toEqual([[id, 'ACCEPTED', 'SUBMITTED']]);
+    const done = await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]));
+    expect(summary(done.events)).toEqual([[id, 'SUBMITTED', 'DELIVERED']]);
+    expect(done.events[0]).toMatchObject({ carrierId: carrier, clientReference: `ref-${id}`, encoding: Encoding.GSM7, segmentCount: 1, segmentsDelivered: 1, acceptedAtMs: T0, occurredAtMs: T0 + 5000, reasonCode: '' });
+    const m = await getMessage(pool, id);
+    expect(m).toMatchObject({
+      id,
+      status: S.DELIVERED,
+      to: '+447700900123',
+      from: 'ACME',
+      clientReference: `ref-${id}`,
+      encoding: Encoding.GSM7,
+      segments: 1,
+      segmentsDelivered: 1,
+      carrier,
+      reasonCode: '',
+      metadata: { team: 'x' },
+      acceptedAt: { seconds: Math.floor(T0 / 1000), nanos: (T0 % 1000) * 1e6 },
+      submittedAt: { seconds: Math.floor((T0 + 1000) / 1000), nanos: (T0 % 1000) * 1e6 },
+      completedAt: { seconds: Math.floor((T0 + 5000) / 1000), nanos: (T0 % 1000) * 1e6 },
+    });
+    expect(m?.updatedAt).toBeDefined();
+    expect(await getMessage(pool, `${id}-missing`)).toBeUndefined();
+    expect((await getMessages(pool, [id, `${id}-missing`])).map((x) => x.id)).toEqual([id]);
+  });
+
+  it('receipt before submit before accepted: the submit completes the match, the accepted event only fills in fields', async () => {
+    const id = newId();
+    const first = await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]));
+    expect(first).toMatchObject({ events: [], matched: 0, pending: 1 });
+    const unmatched = await countUnmatchedReceipts(pool, Date.now() - 60_000, Date.now() + 1000);
+    expect(unmatched.get(carrier)).toBeGreaterThanOrEqual(1);
+
+    const submitted = await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]));
+    expect(submitted.lateMatches).toBe(1);
+    expect(summary(submitted.events)).toEqual([[id, 'ACCEPTED', 'DELIVERED']]);
+
+    expect((await tx((db) => projectAccepted(db, [accepted(id, { metadata: { late: 'yes' } })]))).events).toEqual([]);
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.DELIVERED, metadata: { late: 'yes' }, segmentsDelivered: 1 });
+  });
+
+  it('ignores duplicate receipts and redelivered events', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id)]));
+    await tx((db) => projectSubmitReports(db, [report(id, 0, 1), report(id, 0, 1)]));
+    expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD'), receipt(`${id}-s0`, 'DELIVRD')]))).events).toHaveLength(1);
+    expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]))).events).toEqual([]);
+    expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'UNDELIV')]))).events).toEqual([]);
+    expect((await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]))).events).toEqual([]);
+    expect((await tx((db) => projectAccepted(db, [accepted(id)]))).events).toEqual([]);
+    expect(await statusOf(id)).toBe(S.DELIVERED);
+  });
+
+  it('multi-part: SUBMITTED when every part is, UNDELIVERED once all are final with one undelivered', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id)]));
+    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 0, 3)]))).events)).toEqual([[id, 'ACCEPTED', 'ROUTED']]);
+    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 2, 3), report(id, 1, 3)]))).events)).toEqual([[id, 'ROUTED', 'SUBMITTED']]);
+    expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD'), receipt(`${id}-s1`, 'UNDELIV', { err: '001' })]))).events).toEqual([]);
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.SUBMITTED, segments: 3, segmentsDelivered: 1 });
+    const last = await tx((db) => projectReceipts(db, [receipt(`${id}-s2`, 'DELIVRD')]));
+    expect(summary(last.events)).toEqual([[id, 'SUBMITTED', 'UNDELIVERED']]);
+    expect(last.events[0]).toMatchObject({ reasonCode: 'DLR.UNDELIV', segmentsDelivered: 2, segmentCount: 3 });
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.UNDELIVERED, reasonCode: 'DLR.UNDELIV', reason: "the carrier's delivery receipt said UNDELIV, err 001 for part 2 of 3" });
+  });
+
+  it('NO_ROUTE fails the message with its reason, even before the accepted event', async () => {
+    const id = newId();
+    const r = await tx((db) =>
+      projectSubmitReports(db, [report(id, -1, 1, { carrierId: '', smscMessageId: '', outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route matches +4477' })]),
+    );
+    expect(summary(r.events)).toEqual([[id, 'ACCEPTED', 'FAILED']]);
+    expect(r.events[0]).toMatchObject({ reasonCode: 'NO_ROUTE', reason: 'no route matches +4477' });
+    expect((await tx((db) => projectAccepted(db, [accepted(id)]))).events).toEqual([]);
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.FAILED, reasonCode: 'NO_ROUTE', carrier: '', to: '+447700900123' });
+  });
+
+  it('a permanently failed segment fails the message; a later receipt of another part only counts as delivered', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id)]));
+    const r = await tx((db) =>
+      projectSubmitReports(db, [report(id, 0, 2), report(id, 1, 2, { outcome: SubmitOutcome.FAILED, smscMessageId: '', commandStatus: 0x0b, reasonCode: 'SMPP.ESME_RINVDSTADR', reason: 'invalid destination' })]),
+    );
+    expect(summary(r.events)).toEqual([[id, 'ACCEPTED', 'FAILED']]);
+    expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]))).events).toEqual([]);
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.FAILED, reasonCode: 'SMPP.ESME_RINVDSTADR', segmentsDelivered: 1 });
+  });
+
+  it('RETRYING changes nothing; UNKNOWN leaves the segment SUBMITTED', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id)]));
+    const retry = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { outcome: SubmitOutcome.RETRYING, smscMessageId: '' })]));
+    expect(retry).toMatchObject({ events: [], ignored: 1 });
+    const unknown = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { outcome: SubmitOutcome.UNKNOWN, smscMessageId: '' })]));
+    expect(unknown.unknownOutcomes).toBe(1);
+    expect(summary(unknown.events)).toEqual([[id, 'ACCEPTED', 'SUBMITTED']]);
+  });
+
+  it('intermediate receipts change nothing and never replace a final stat', async () => {
+    const a = newId();
+    const b = newId();
+    await tx((db) => projectSubmitReports(db, [report(a, 0, 1), report(b, 0, 1)]));
+    expect((await tx((db) => projectReceipts(db, [receipt(`${a}-s0`, 'ENROUTE'), receipt(`${b}-s0`, 'ACCEPTD')]))).events).toEqual([]);
+    expect(summary((await tx((db) => projectReceipts(db, [receipt(`${a}-s0`, 'DELIVRD')]))).events)).toEqual([[a, 'SUBMITTED', 'DELIVERED']]);
+    // b: final receipt first, then a late intermediate one, both before the submit report
+    const c = newId();
+    await tx((db) => projectReceipts(db, [receipt(`${c}-s0`, 'EXPIRED')]));
+    await tx((db) => projectReceipts(db, [receipt(`${c}-s0`, 'ENROUTE')]));
+    expect(summary((await tx((db) => projectSubmitReports(db, [report(c, 0, 1)]))).events)).toEqual([[c, 'ACCEPTED', 'EXPIRED']]);
+  });
+
+  it('TLV message_state wins, and hex submit ids match decimal receipt ids for hex-to-decimal carriers', async () => {
+    const id = newId();
+    const hexCarrier = `${carrier}-hex`;
+    const smscHex = (0x1f00 + n).toString(16).toUpperCase();
+    await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { carrierId: hexCarrier, smscMessageId: `00${smscHex}` })], () => 'hex-to-decimal'));
+    const r = receipt(String(parseInt(smscHex, 16)), 'DELIVRD', { carrierId: hexCarrier, format: 'hex-to-decimal', messageState: 5 });
+    expect(summary((await tx((db) => projectReceipts(db, [r]))).events)).toEqual([[id, 'SUBMITTED', 'UNDELIVERED']]);
+  });
+
+  it('an SMSC id reused for a new message does not inherit the old receipt', async () => {
+    const old = newId();
+    const fresh = newId();
+    const smscId = `reused-${old}`;
+    await tx((db) => projectSubmitReports(db, [report(old, 0, 1, { smscMessageId: smscId })]));
+    await tx((db) => projectReceipts(db, [receipt(smscId, 'DELIVRD')]));
+    const r = await tx((db) => projectSubmitReports(db, [report(fresh, 0, 1, { smscMessageId: smscId })]));
+    expect(summary(r.events)).toEqual([[fresh, 'ACCEPTED', 'SUBMITTED']]);
+    expect(summary((await tx((db) => projectReceipts(db, [receipt(smscId, 'UNDELIV')]))).events)).toEqual([[fresh, 'SUBMITTED', 'UNDELIVERED']]);
+    expect(await statusOf(old)).toBe(S.DELIVERED);
+  });
+
+  it('SCHEDULED when send_at is ahead, and ACCEPTED when the scheduler re-publishes it', async () => {
+    const id = newId();
+    expect(summary((await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000 })]))).events)).toEqual([[id, 'UNSPECIFIED', 'SCHEDULED']]);
+    expect(summary((await tx((db) => projectAccepted(db, [accepted(id)]))).events)).toEqual([[id, 'SCHEDULED', 'ACCEPTED']]);
+  });
+
+  it('two parts finished by concurrent transactions still make the message DELIVERED', async () => {
+    for (let round = 0; round < 5; round++) {
+      const id = newId();
+      await tx((db) => projectSubmitReports(db, [report(id, 0, 2), report(id, 1, 2)]));
+      const slow = (smscId: string) =>
+        tx(async (db) => {
+          const r = await projectReceipts(db, [receipt(smscId, 'DELIVRD')]);
+          await new Promise((resolve) => setTimeout(resolve, 30));
+          return r;
+        });
+      const [a, b] = await Promise.all([slow(`${id}-s0`), slow(`${id}-s1`)]);
+      expect([...a.events, ...b.events].map((e) => S[e.status])).toEqual(['DELIVERED']);
+      expect(await getMessage(pool, id)).toMatchObject({ status: S.DELIVERED, segmentsDelivered: 2 });
+    }
+  });
+
+  it('a submit batch and a receipt batch racing on the same rows end right', async () => {
+    const ids = Array.from({ length: 50 }, newId);
+    const receipts = ids.map((id) => receipt(`${id}-s0`, 'DELIVRD')).reverse();
+    await Promise.all([tx((db) => projectSubmitReports(db, ids.map((id) => report(id, 0, 1)))), tx((db) => projectReceipts(db, receipts))]);
+    const rows = await getMessages(pool, ids);
+    expect(rows.map((m) => S[m.status])).toEqual(ids.map(() => 'DELIVERED'));
+  });
+
+  it('expires stale messages: open parts become EXPIRED, a worse final part still names the message', async () => {
+    const old = T0 - 3 * 86_400_000;
+    const [open, worse, done, fresh] = [newId(), newId(), newId(), newId()];
+    await tx((db) => projectAccepted(db, [accepted(open, { acceptedAtMs: old }), accepted(worse, { acceptedAtMs: old }), accepted(done, { acceptedAtMs: old }), accepted(fresh)]));
+    await tx((db) => projectSubmitReports(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old })]));
+    await tx((db) => projectReceipts(db, [receipt(`${worse}-s0`, 'UNDELIV'), receipt(`${done}-s0`, 'DELIVRD')]));
+
+    let events: StatusEvent[] = [];
+    for (;;) {
+      const r = await tx((db) => expireStaleMessages(db, { acceptedBeforeMs: T0 - 86_400_000, limit: 500 }));
+      events = events.concat(r.events.filter((e) => [open, worse, done, fresh].includes(e.messageId)));
+      if (r.events.length < 500) break;
+    }
+    expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED' });
+    expect(await getMessage(pool, open)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
+    expect(await statusOf(done)).toBe(S.DELIVERED);
+    expect(await statusOf(fresh)).toBe(S.ACCEPTED);
+  });
+});
