@@ -2,12 +2,13 @@
 // fixed window of outstanding submit_sm, against the simulator in its own process.
 //
 //   node -r ./tools/ts-run.cjs tools/bench/simulator-raw.ts [--windows 100,500] [--seconds 5]
-//        [--binds 1] [--client smpp|raw] [--no-receipts] [--target host:port] [--json]
+//        [--binds 1] [--client smpp|raw] [--nodelay] [--no-receipts] [--target host:port] [--json]
 //
 // --client smpp (default) is a plain node-smpp client: the figure a Node gateway built on node-smpp
-// sees. --client raw is a minimal hand-coded client, to find the simulator's own ceiling (node-smpp's
-// codec costs the client far more CPU than the simulator spends). Without --target the simulator
-// runs as a child process (client and server on separate CPUs) and reports its CPU time per submit.
+// sees (--nodelay turns Nagle off on its socket; node-smpp leaves it on). --client raw is a minimal
+// hand-coded client that finds the simulator's own ceiling (node-smpp's codec costs the client far
+// more CPU than the simulator spends). Without --target the simulator runs as a child process
+// (client and server on separate CPUs) and reports its CPU time per submit.
 // Receipts are requested and acknowledged unless --no-receipts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
@@ -15,11 +16,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startSimulator, type SimulatorStatsSnapshot } from '@smsgw/smpp/feature-simulator';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const smpp = require('smpp');
 
 interface Args {
   client: 'smpp' | 'raw';
+  noDelay: boolean;
   windows: number[];
   seconds: number;
   binds: number;
@@ -30,7 +31,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { client: 'smpp', windows: [100, 500], seconds: 5, binds: 1, receipts: true, json: false, serve: false };
+  const args: Args = { client: 'smpp', noDelay: false, windows: [100, 500], seconds: 5, binds: 1, receipts: true, json: false, serve: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = (): string => argv[++i] ?? '';
@@ -38,12 +39,13 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--seconds') args.seconds = Number(next());
     else if (a === '--binds') args.binds = Number(next());
     else if (a === '--client') args.client = next() === 'raw' ? 'raw' : 'smpp';
+    else if (a === '--nodelay') args.noDelay = true;
     else if (a === '--no-receipts') args.receipts = false;
     else if (a === '--target') args.target = next();
     else if (a === '--json') args.json = true;
     else if (a === '--serve') args.serve = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node -r ./tools/ts-run.cjs tools/bench/simulator-raw.ts [--windows 100,500] [--seconds 5] [--binds 1] [--client smpp|raw] [--no-receipts] [--target host:port] [--json]');
+      console.log('usage: node -r ./tools/ts-run.cjs tools/bench/simulator-raw.ts [--windows 100,500] [--seconds 5] [--binds 1] [--client smpp|raw] [--nodelay] [--no-receipts] [--target host:port] [--json]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -112,7 +114,7 @@ async function run(args: Args, host: string, port: number, window: number, child
   const c: Counters = { ok: 0, errors: 0, receipts: 0, measuring: false, stopped: false };
   const tag = `${process.pid}-${++runNumber}`; // every run's messages differ: no false duplicates
   const sessions: Array<{ close(): void }> = [];
-  const bind = args.client === 'raw' ? () => bindRaw(host, port, window, args.receipts, tag, c, sessions) : () => bindSmpp(host, port, window, args.receipts, tag, c, sessions);
+  const bind = args.client === 'raw' ? () => bindRaw(host, port, window, args.receipts, tag, c, sessions) : () => bindSmpp(host, port, window, args.receipts, args.noDelay, tag, c, sessions);
   await Promise.all(Array.from({ length: args.binds }, bind));
   await sleep(1000); // warm-up
   const before = await child?.report();
@@ -135,9 +137,10 @@ async function run(args: Args, host: string, port: number, window: number, child
   return result;
 }
 
-function bindSmpp(host: string, port: number, window: number, receipts: boolean, tag: string, c: Counters, sessions: Array<{ close(): void }>): Promise<void> {
+function bindSmpp(host: string, port: number, window: number, receipts: boolean, noDelay: boolean, tag: string, c: Counters, sessions: Array<{ close(): void }>): Promise<void> {
   return new Promise((resolve, reject) => {
       const session = smpp.connect({ url: `smpp://${host}:${port}` });
+      if (noDelay) session.socket.setNoDelay(true);
       session.on('error', reject);
       session.on('deliver_sm', (pdu: { response(): unknown }) => {
         session.send(pdu.response());
@@ -264,7 +267,7 @@ async function main(): Promise<void> {
     const r = await run(args, host, port, window, child);
     results.push(r);
     const cpu = r.simulatorCpuUsPerSubmit === undefined ? '' : `  simulator ${r.simulatorCpuUsPerSubmit} µs CPU/submit (${r.simulatorCpuPercent}% of a core)`;
-    if (!args.json) console.log(`${r.client} client  window ${String(r.window).padStart(4)}  binds ${r.binds}  ${r.submitsPerSec.toLocaleString('en')} submits/s  ${r.receiptsPerSec.toLocaleString('en')} receipts/s  errors ${r.errors}${cpu}`);
+    if (!args.json) console.log(`${r.client}${args.noDelay && r.client === 'smpp' ? ' (nodelay)' : ''} client  window ${String(r.window).padStart(4)}  binds ${r.binds}  ${r.submitsPerSec.toLocaleString('en')} submits/s  ${r.receiptsPerSec.toLocaleString('en')} receipts/s  errors ${r.errors}${cpu}`);
   }
   const stats = child ? (await child.report()).stats : undefined;
   child?.child.stdin?.end();

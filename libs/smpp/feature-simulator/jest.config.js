@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'smpp-feature-simulator',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};
