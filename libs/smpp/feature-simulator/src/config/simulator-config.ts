@@ -45,7 +45,10 @@ export interface ReceiptSettings {
   intermediate: IntermediateStat[];
   /** The receipt's err: field per stat (three digits). */
   errorCodes: Record<FinalStat, string>;
-  /** Add the receipted_message_id and message_state TLVs (SMPP 3.4+) to the text. */
+  /**
+   * Add the receipted_message_id (the submit_sm_resp id) and message_state TLVs (SMPP 3.4+) to the
+   * text. Off: only the text carries the id and stat, in the receipt id format.
+   */
   tlvs: boolean;
 }
 
@@ -135,7 +138,7 @@ export function normalizeConfig(input: unknown): SimulatorConfig {
       const ar = new Reader(o, `accounts[${i}].`, problems);
       ar.only(['systemId', 'password', 'maxBinds', 'tps', 'tpsBurst']);
       const systemId = ar.string('systemId', '', 16);
-      if (!systemId) problems.push(`accounts[${i}].systemId: required`);
+      if (o['systemId'] === undefined || o['systemId'] === '') problems.push(`accounts[${i}].systemId: required`);
       return { systemId, password: ar.string('password', '', 9), maxBinds: ar.int('maxBinds', maxBinds, 1), tps: ar.int('tps', tps, 0), tpsBurst: ar.int('tpsBurst', tpsBurst, 0) };
     });
     const ids = cfg.accounts.map((a) => a.systemId);

@@ -44,6 +44,9 @@ export interface MoResult {
 /** What a receipt needs once the submit is answered (the PDU itself is not kept). */
 interface AcceptedSegment {
   account: AccountState;
+  /** As answered in submit_sm_resp; the receipted_message_id TLV echoes it (SMPP 3.4 §5.3.2.12). */
+  messageId: string;
+  /** As written in the receipt text (a carrier may use another format there). */
   receiptId: string;
   submittedAt: number;
   sample: string;
@@ -395,7 +398,7 @@ export class SmscServer {
     else stats.uniqueMessages++;
     const n = processMessageIds.next();
     const messageId = formatMessageId(n, config.ids.format, this.uuidPrefix);
-    const segment = this.receiptPlan(account, body, v, n);
+    const segment = this.receiptPlan(account, body, v, n, messageId);
 
     if (isZeroDelay(config.responseDelay)) {
       conn.write(encodeSubmitResp(respId, sequence, messageId));
@@ -413,7 +416,7 @@ export class SmscServer {
   }
 
   /** Which receipts this submit gets (registered_delivery), or undefined for none. */
-  private receiptPlan(account: AccountState, body: Buffer, v: SubmitView, n: number): AcceptedSegment | undefined {
+  private receiptPlan(account: AccountState, body: Buffer, v: SubmitView, n: number, messageId: string): AcceptedSegment | undefined {
     const rd = v.registeredDelivery;
     const mode = rd & RD_RECEIPT_MASK;
     let final: FinalStat | undefined;
@@ -426,6 +429,7 @@ export class SmscServer {
     if (!final && !intermediate) return undefined;
     return {
       account,
+      messageId,
       receiptId: receiptIdOf(n, this.config.ids.format, this.config.ids.receiptFormat, this.uuidPrefix),
       submittedAt: Date.now(),
       sample: receiptTextSample(submittedText(body, v)),
@@ -478,7 +482,7 @@ export class SmscServer {
       shortMessage: Buffer.from(text, 'latin1'),
     };
     if (settings.tlvs) {
-      fields.receiptedMessageId = segment.receiptId;
+      fields.receiptedMessageId = segment.messageId;
       fields.messageState = MESSAGE_STATE[stat];
     }
     this.stats.receiptsGenerated++;
