@@ -3,8 +3,9 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import type { Message, SendBatchRequest, SendBatchResponse, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
 
+// The launcher is a plain script shared with npm start and the benchmark, not a library.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, ROOT } = require('../../../tools/stack.cjs') as {
+const { startStack, ROOT } = require(join(__dirname, '../../../tools/stack.cjs')) as {
   ROOT: string;
   startStack(options: Record<string, unknown>): Promise<{ stop(): Promise<void>; apps: { name: string; logFile: string }[] }>;
 };
