@@ -54,7 +54,8 @@ export class StatusProjector {
         this.logger.warn({ topic: batch.topic }, 'batch from a topic the dlr-processor does not project; skipped');
     }
     this.metrics.events.inc({ topic: batch.topic }, batch.messages.length);
-    stop();
+    const seconds = stop();
+    this.logger.debug({ topic: batch.topic, partition: batch.partition, size: batch.messages.length, ms: Math.round(seconds * 1000) }, 'batch projected');
     await batch.heartbeat();
   }
 
