@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Topic } from './topics';
+import { watchConsumerLag } from './consumer-lag';
 
 export interface ConsumedBatch {
   topic: string;
@@ -20,6 +21,8 @@ export interface BatchConsumerOptions {
   concurrency?: number;
   fromBeginning?: boolean;
   maxBytesPerPartition?: number;
+  /** How often the group's lag is measured for smsgw_kafka_consumer_lag_messages (0: never). */
+  lagIntervalMs?: number;
 }
 
 export interface DecodedEvent<T> {
@@ -83,5 +86,9 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
     },
   });
+  if (options.lagIntervalMs !== 0) {
+    const lag = watchConsumerLag(kafka, { groupId: options.groupId, topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), logger: options.logger, intervalMs: options.lagIntervalMs });
+    consumer.on(consumer.events.STOP, () => void lag.stop());
+  }
   return consumer;
 }

@@ -3,3 +3,4 @@ export * from './client';
 export * from './admin';
 export * from './producer';
 export * from './consumer';
+export * from './consumer-lag';

@@ -1,12 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerConsumerLag } from './consumer-lag';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One registry per process, with Node.js process metrics. Names follow smsgw_<thing>_<unit>. */
+/** One registry per process, with Node.js process metrics and Kafka consumer lag. Names follow smsgw_<thing>_<unit>. */
 export function createMetricsRegistry(app: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app });
   collectDefaultMetrics({ register: registry });
+  registerConsumerLag(registry);
   return registry;
 }
 
