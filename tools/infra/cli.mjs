@@ -35,7 +35,7 @@ function describeKafkaUp(k) {
     case 'external':
       return 'up (KAFKA_BROKERS)';
     case 'started':
-      return `started (pid ${k.pid}, ${k.seconds.toFixed(1)} s; log ${rel(kafkaPaths.log)})`;
+      return `started (pid ${k.pid}, ${k.seconds.toFixed(1)} s; log ${rel(k.log)})`;
     case 'running':
       return `up (started by smsgw, pid ${k.pid})`;
     default:
@@ -51,11 +51,11 @@ function describePostgresUp(p) {
   return `ready (${parts.join('; ')})`;
 }
 
-export async function infraDown({ record, wipe = false, log = console.log } = {}) {
+export async function infraDown({ config = infraConfig(), record, wipe = false, log = console.log } = {}) {
   const only = record ? readJson(record, {}) : undefined;
   const stopped = [];
   if (!only || only.kafkaPid) {
-    const k = await kafkaDown(only ? { onlyPid: only.kafkaPid } : {});
+    const k = await kafkaDown(config, only ? { onlyPid: only.kafkaPid } : {});
     if (k.stopped) stopped.push(line('kafka', `pid ${k.pid}`, k.killed ? 'killed (did not stop within 30 s)' : 'stopped'));
   }
   if (!only || only.postgresCluster) {
@@ -64,8 +64,8 @@ export async function infraDown({ record, wipe = false, log = console.log } = {}
   }
   if (record) rmSync(record, { force: true });
   if (wipe) {
-    kafkaWipe();
-    stopped.push(line('kafka', rel(kafkaPaths.data), 'wiped'));
+    kafkaWipe(config);
+    stopped.push(line('kafka', rel(kafkaPaths(config).data), 'wiped'));
   }
   stopped.forEach((l) => log(l));
   if (!stopped.length) log('infra: nothing started by smsgw is running');
@@ -75,10 +75,11 @@ export async function infraStatus({ config = infraConfig(), log = console.log } 
   const brokers = kafkaBrokers(config);
   const [kafkaReason, postgres] = await Promise.all([probeKafka(brokers, 5_000), postgresStatus(config)]);
   let kafkaText;
-  const pid = ownBrokerPid();
+  const pid = ownBrokerPid(config);
+  const logFile = rel(kafkaPaths(config).log);
   if (config.externalBrokers) kafkaText = kafkaReason ? `down (${kafkaReason}) [KAFKA_BROKERS]` : 'up (KAFKA_BROKERS)';
   else if (!kafkaReason) kafkaText = pid ? `up (started by smsgw, pid ${pid})` : 'up (not started by smsgw)';
-  else if (pid) kafkaText = `down (pid ${pid} runs but does not answer — starting, or see ${rel(kafkaPaths.log)})`;
+  else if (pid) kafkaText = `down (pid ${pid} runs but does not answer — starting, or see ${logFile})`;
   else kafkaText = 'down (not running — npm run infra:up starts it)';
   log(line('kafka', brokers, kafkaText));
   log(line('postgres', postgres.url, postgres.text));

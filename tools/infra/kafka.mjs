@@ -1,6 +1,7 @@
 // The development Kafka: a single-node KRaft broker run with `java` from the jars of
 // org.apache.kafka:kafka_2.13, fetched once from Maven Central with `mvn` into a cache folder.
-// State (data, rendered config, pid, log) lives in .smsgw/kafka/ of the repository (gitignored).
+// State (data, rendered config, pid, log) lives in .smsgw/kafka/ of the repository (gitignored;
+// .smsgw/kafka-<port>/ when SMSGW_KAFKA_PORT is not 9092).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,17 +11,21 @@ import { createRequire } from 'node:module';
 import { INFRA_DIR, InfraError, STATE_DIR, commandLine, isAlive, readJson, rel, sleep, withFileLock, writeJson } from './common.mjs';
 
 const require = createRequire(import.meta.url);
-const KAFKA_DIR = join(STATE_DIR, 'kafka');
-const PID_FILE = join(KAFKA_DIR, 'kafka.pid');
-const LOG_FILE = join(KAFKA_DIR, 'kafka.log');
-const DATA_DIR = join(KAFKA_DIR, 'data');
-const PROPS_FILE = join(KAFKA_DIR, 'server.properties');
-const FORMAT_FILE = join(KAFKA_DIR, 'format.json');
-const LOCK_FILE = join(KAFKA_DIR, 'up.lock');
-// Put on the java command line so `down` never signals a process that merely reused our pid.
-const MARKER = `-Dsmsgw.kafka=${KAFKA_DIR}`;
-
-export const kafkaPaths = { dir: KAFKA_DIR, log: LOG_FILE, pid: PID_FILE, data: DATA_DIR };
+/** Where one broker's state lives: .smsgw/kafka, or .smsgw/kafka-<port> for another port. */
+export function kafkaPaths(config) {
+  const dir = join(STATE_DIR, config.kafkaPort === 9092 ? 'kafka' : `kafka-${config.kafkaPort}`);
+  return {
+    dir,
+    pid: join(dir, 'kafka.pid'),
+    log: join(dir, 'kafka.log'),
+    data: join(dir, 'data'),
+    props: join(dir, 'server.properties'),
+    format: join(dir, 'format.json'),
+    lock: join(dir, 'up.lock'),
+    // On the java command line, so `down` never signals a process that merely reused our pid.
+    marker: `-Dsmsgw.kafka=${dir}`,
+  };
+}
 
 /** The broker list the apps and tests should use. */
 export function kafkaBrokers(config) {
@@ -55,11 +60,12 @@ export async function probeKafka(brokers, timeoutMs = 3_000) {
 }
 
 /** The pid of the broker this checkout started, if it is still running. */
-export function ownBrokerPid() {
-  const pid = Number(existsSync(PID_FILE) ? readFileSync(PID_FILE, 'utf8').trim() : 0);
+export function ownBrokerPid(config) {
+  const { pid: pidFile, marker } = kafkaPaths(config);
+  const pid = Number(existsSync(pidFile) ? readFileSync(pidFile, 'utf8').trim() : 0);
   if (!pid || !isAlive(pid)) return undefined;
   const cmd = commandLine(pid);
-  return cmd === '' || cmd.includes(MARKER) ? pid : undefined;
+  return cmd === '' || cmd.includes(marker) ? pid : undefined;
 }
 
 /**
@@ -78,13 +84,14 @@ export async function kafkaUp(config, log = () => undefined) {
     }
     return { brokers, state: 'external' };
   }
-  return withFileLock(LOCK_FILE, 180_000, async () => {
-    const running = ownBrokerPid();
+  const paths = kafkaPaths(config);
+  return withFileLock(paths.lock, 180_000, async () => {
+    const running = ownBrokerPid(config);
     if (!(await probeKafka(brokers))) return running ? { brokers, state: 'running', pid: running } : { brokers, state: 'reused' };
     if (running) {
       // Ours but not answering yet: a start in progress (or a hung broker: the wait names the log).
       log(`kafka    ${brokers}  waiting for pid ${running} to answer`);
-      await waitUntilAnswering(config, brokers, running);
+      await waitUntilAnswering(config, paths, brokers, running);
       return { brokers, state: 'running', pid: running };
     }
     if (await portInUse(config.kafkaHost, config.kafkaPort)) {
@@ -95,18 +102,18 @@ export async function kafkaUp(config, log = () => undefined) {
     }
     const { java, javaVersion } = checkJava(config);
     const libs = await ensureJars(config, log);
-    formatStorage(config, java, libs, log);
+    formatStorage(config, paths, java, libs, log);
     const started = Date.now();
-    const pid = startBroker(config, java, libs, classArchive(java, javaVersion, libs));
-    await waitUntilAnswering(config, brokers, pid);
+    const pid = startBroker(config, paths, java, libs, classArchive(java, javaVersion, libs));
+    await waitUntilAnswering(config, paths, brokers, pid);
     await warmUp(brokers);
-    return { brokers, state: 'started', pid, seconds: (Date.now() - started) / 1000 };
+    return { brokers, state: 'started', pid, seconds: (Date.now() - started) / 1000, log: paths.log };
   });
 }
 
 /** Stops the broker this checkout started (pid file): SIGTERM, then SIGKILL after a timeout. */
-export async function kafkaDown({ onlyPid, timeoutMs = 30_000 } = {}) {
-  const pid = ownBrokerPid();
+export async function kafkaDown(config, { onlyPid, timeoutMs = 30_000 } = {}) {
+  const pid = ownBrokerPid(config);
   if (!pid || (onlyPid && pid !== onlyPid)) return { stopped: false };
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
@@ -114,15 +121,16 @@ export async function kafkaDown({ onlyPid, timeoutMs = 30_000 } = {}) {
   const killed = isAlive(pid);
   if (killed) process.kill(pid, 'SIGKILL');
   while (isAlive(pid)) await sleep(100);
-  rmSync(PID_FILE, { force: true });
+  rmSync(kafkaPaths(config).pid, { force: true });
   return { stopped: true, pid, killed };
 }
 
 /** Deletes the broker's data (topics, offsets); the next `up` formats it again. */
-export function kafkaWipe() {
-  if (ownBrokerPid()) throw new InfraError('INFRA.KAFKA_RUNNING', 'stop the broker before wiping its data');
-  rmSync(DATA_DIR, { recursive: true, force: true });
-  rmSync(FORMAT_FILE, { force: true });
+export function kafkaWipe(config) {
+  if (ownBrokerPid(config)) throw new InfraError('INFRA.KAFKA_RUNNING', 'stop the broker before wiping its data');
+  const { data, format } = kafkaPaths(config);
+  rmSync(data, { recursive: true, force: true });
+  rmSync(format, { force: true });
 }
 
 function checkJava(config) {
@@ -206,15 +214,15 @@ function run(command, args, logPath) {
   });
 }
 
-function renderProperties(config) {
+function renderProperties(config, paths) {
   const template = readFileSync(join(INFRA_DIR, 'kafka', 'server.properties'), 'utf8');
-  const values = { HOST: config.kafkaHost, BROKER_PORT: config.kafkaPort, CONTROLLER_PORT: config.controllerPort, DATA_DIR };
+  const values = { HOST: config.kafkaHost, BROKER_PORT: config.kafkaPort, CONTROLLER_PORT: config.controllerPort, DATA_DIR: paths.data };
   const rendered = template.replace(/\$\{(\w+)\}/g, (_, key) => {
     if (!(key in values)) throw new Error(`server.properties: unknown placeholder \${${key}}`);
     return String(values[key]);
   });
-  mkdirSync(KAFKA_DIR, { recursive: true });
-  writeFileSync(PROPS_FILE, rendered);
+  mkdirSync(paths.dir, { recursive: true });
+  writeFileSync(paths.props, rendered);
 }
 
 const versionParts = (v) => v.split(/[.-]/).map((p) => Number(p) || 0);
@@ -225,34 +233,34 @@ const olderThan = (a, b) => {
 };
 
 /** Formats the data folder once (`StorageTool format --standalone`); later starts reuse it. */
-function formatStorage(config, java, libs, log) {
-  renderProperties(config);
-  const formatted = readJson(FORMAT_FILE, undefined);
-  if (formatted && existsSync(join(DATA_DIR, 'meta.properties'))) {
+function formatStorage(config, paths, java, libs, log) {
+  renderProperties(config, paths);
+  const formatted = readJson(paths.format, undefined);
+  if (formatted && existsSync(join(paths.data, 'meta.properties'))) {
     // The standalone controller's endpoint is recorded at format time, and Kafka refuses data
     // written by a newer version: say so instead of letting the broker die with a stack trace.
     if (formatted.controllerPort !== config.controllerPort || olderThan(config.kafkaVersion, formatted.kafkaVersion)) {
       throw new InfraError(
         'INFRA.KAFKA_DATA_MISMATCH',
-        `Kafka data in ${rel(DATA_DIR)} was formatted for Kafka ${formatted.kafkaVersion} on port ${formatted.controllerPort - 1}: ` +
+        `Kafka data in ${rel(paths.data)} was formatted for Kafka ${formatted.kafkaVersion} on port ${formatted.controllerPort - 1}: ` +
           'run `npm run infra:down -- --wipe` to start afresh (topics are lost), or restore the old settings',
       );
     }
     return;
   }
-  rmSync(DATA_DIR, { recursive: true, force: true });
+  rmSync(paths.data, { recursive: true, force: true });
   const clusterId = newClusterId();
-  log(`kafka    formatting ${rel(DATA_DIR)} (cluster ${clusterId})`);
+  log(`kafka    formatting ${rel(paths.data)} (cluster ${clusterId})`);
   const result = spawnSync(
     java,
-    [...logging(), '-cp', join(libs, '*'), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', PROPS_FILE],
+    [...logging(paths), '-cp', join(libs, '*'), 'kafka.tools.StorageTool', 'format', '--standalone', '-t', clusterId, '-c', paths.props],
     { encoding: 'utf8' },
   );
   if (result.status !== 0) {
     const detail = (result.stderr || result.stdout || '').trim().split('\n').filter(Boolean).pop() ?? `exit code ${result.status}`;
     throw new InfraError('INFRA.KAFKA_FORMAT_FAILED', `formatting Kafka storage failed: ${detail}`);
   }
-  writeJson(FORMAT_FILE, { clusterId, kafkaVersion: config.kafkaVersion, controllerPort: config.controllerPort, at: new Date().toISOString() });
+  writeJson(paths.format, { clusterId, kafkaVersion: config.kafkaVersion, controllerPort: config.controllerPort, at: new Date().toISOString() });
 }
 
 /** A Kafka cluster id: 16 random bytes in URL-safe base64, not starting with '-' (as Uuid.randomUuid). */
@@ -263,43 +271,43 @@ function newClusterId() {
   }
 }
 
-function logging() {
-  return [`-Dlog4j2.configurationFile=${join(INFRA_DIR, 'kafka', 'log4j2.properties')}`, `-Dkafka.logs.dir=${KAFKA_DIR}`];
+function logging(paths) {
+  return [`-Dlog4j2.configurationFile=${join(INFRA_DIR, 'kafka', 'log4j2.properties')}`, `-Dkafka.logs.dir=${paths.dir}`];
 }
 
-function startBroker(config, java, libs, cdsFlags) {
-  const out = openSync(LOG_FILE, 'w');
+function startBroker(config, paths, java, libs, cdsFlags) {
+  const out = openSync(paths.log, 'w');
   const args = [
     ...config.kafkaHeap.split(/\s+/).filter(Boolean),
     ...cdsFlags,
     // The JVM flags of Kafka's own kafka-run-class.sh.
     '-XX:+UseG1GC', '-XX:MaxGCPauseMillis=20', '-XX:InitiatingHeapOccupancyPercent=35', '-XX:+ExplicitGCInvokesConcurrent',
     '-Djava.awt.headless=true',
-    ...logging(),
-    MARKER,
+    ...logging(paths),
+    paths.marker,
     '-cp', join(libs, '*'),
-    'kafka.Kafka', PROPS_FILE,
+    'kafka.Kafka', paths.props,
   ];
   // Detached with its own process group: it outlives this script and a Ctrl-C in the terminal.
-  const child = spawn(java, args, { detached: true, stdio: ['ignore', out, out], cwd: KAFKA_DIR });
+  const child = spawn(java, args, { detached: true, stdio: ['ignore', out, out], cwd: paths.dir });
   closeSync(out);
   child.unref();
-  writeFileSync(PID_FILE, `${child.pid}\n`);
+  writeFileSync(paths.pid, `${child.pid}\n`);
   return child.pid;
 }
 
-async function waitUntilAnswering(config, brokers, pid) {
+async function waitUntilAnswering(config, paths, brokers, pid) {
   const deadline = Date.now() + config.kafkaStartTimeoutMs;
   for (;;) {
     if (!isAlive(pid)) {
-      rmSync(PID_FILE, { force: true });
-      throw new InfraError('INFRA.KAFKA_EXITED', `Kafka exited while starting${lastError()} — see ${rel(LOG_FILE)}`);
+      rmSync(paths.pid, { force: true });
+      throw new InfraError('INFRA.KAFKA_EXITED', `Kafka exited while starting${lastError(paths.log)} — see ${rel(paths.log)}`);
     }
     if (!(await probeKafka(brokers, 2_000))) return;
     if (Date.now() > deadline) {
       throw new InfraError(
         'INFRA.KAFKA_START_TIMEOUT',
-        `Kafka (pid ${pid}) did not answer on ${brokers} within ${config.kafkaStartTimeoutMs / 1000} s — see ${rel(LOG_FILE)}; npm run infra:down stops it`,
+        `Kafka (pid ${pid}) did not answer on ${brokers} within ${config.kafkaStartTimeoutMs / 1000} s — see ${rel(paths.log)}; npm run infra:down stops it`,
       );
     }
     await sleep(300);
@@ -321,9 +329,9 @@ async function warmUp(brokers) {
   }
 }
 
-function lastError() {
+function lastError(logFile) {
   try {
-    const lines = readFileSync(LOG_FILE, 'utf8').split('\n');
+    const lines = readFileSync(logFile, 'utf8').split('\n');
     const line = lines.reverse().find((l) => /ERROR|Exception|Error:/.test(l));
     return line ? `: ${line.replace(/^\[[^\]]*\]\s*/, '').slice(0, 240)}` : '';
   } catch {

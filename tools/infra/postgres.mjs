@@ -70,7 +70,7 @@ export async function postgresStatus(config, url = config.databaseUrl) {
 /** Stops the local cluster only if an `up` of this checkout started it. */
 export function postgresDown({ onlyCluster } = {}) {
   const cluster = readJson(STARTED_FILE, undefined);
-  if (!cluster || (onlyCluster && onlyCluster.version !== cluster.version)) return { stopped: false };
+  if (!cluster || (onlyCluster && (onlyCluster.version !== cluster.version || onlyCluster.name !== cluster.name))) return { stopped: false };
   const result = spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', cluster.version, cluster.name, 'stop'], { encoding: 'utf8' });
   rmSync(STARTED_FILE, { force: true });
   if (result.status !== 0) {
