@@ -1,6 +1,6 @@
 import { createLogger, type Logger } from '@smsgw/shared/util-logging';
 import { readConfigFile } from './config/config-file';
-import { applyOverrides, type Overrides } from './config/overrides';
+import { applyOverrides, type OverrideName, type Overrides } from './config/overrides';
 import { seededRandom, type RandomSource } from './config/random';
 import { normalizeConfig, normalizeFaults, type Faults, type FaultsInput, type SimulatorConfig, type SimulatorConfigInput } from './config/simulator-config';
 import { SmscServer, type MoRequest, type MoResult } from './smsc/smsc-server';
@@ -17,6 +17,8 @@ export interface StartSimulatorOptions {
   config?: SimulatorConfigInput;
   /** Flag/env-style overrides, applied last. */
   overrides?: Overrides;
+  /** Names each override's origin in error messages (a flag or an env var); `--flag` by default. */
+  overrideSource?: (name: OverrideName) => string;
   logger?: Logger;
   /** Replaces the seeded or Math.random source (tests). */
   random?: RandomSource;
@@ -39,10 +41,10 @@ export interface RunningSimulator {
 }
 
 /** The effective config: file, then `config`, then overrides; validated. */
-export function resolveSimulatorConfig(options: Pick<StartSimulatorOptions, 'configFile' | 'config' | 'overrides'>): SimulatorConfig {
+export function resolveSimulatorConfig(options: Pick<StartSimulatorOptions, 'configFile' | 'config' | 'overrides' | 'overrideSource'>): SimulatorConfig {
   const fromFile = options.configFile ? readConfigFile(options.configFile) : {};
   const merged = { ...fromFile, ...(options.config as Record<string, unknown> | undefined) };
-  return normalizeConfig(options.overrides ? applyOverrides(merged, options.overrides) : merged);
+  return normalizeConfig(options.overrides ? applyOverrides(merged, options.overrides, options.overrideSource) : merged);
 }
 
 /** Starts an SMSC simulator in this process. Tests and benchmarks of other apps use it directly. */
@@ -53,7 +55,10 @@ export async function startSimulator(options: StartSimulatorOptions = {}): Promi
   const server = new SmscServer(config, { logger, random, tls: options.tls });
   const host = options.host ?? '127.0.0.1';
   const port = await server.listen(options.port ?? 0, host);
-  logger.info({ port, host, tls: Boolean(options.tls), accounts: config.accounts.map((a) => a.systemId) }, 'SMPP simulator listening');
+  logger.info(
+    { port, host, tls: Boolean(options.tls), accounts: config.accounts.map((a) => `${a.systemId} (tps ${a.tps || '∞'}, binds ${a.maxBinds})`), ids: config.ids, faults: config.faults },
+    'SMPP simulator listening',
+  );
   return {
     port,
     host,
