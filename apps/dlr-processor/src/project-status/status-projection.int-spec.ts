@@ -9,7 +9,7 @@ import { createPool } from '@smsgw/shared/data-access-db';
 import { EventProducer, TOPICS, createKafka, ensureTopics, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
-import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
+import { createMetricsRegistry, type Registry } from '@smsgw/shared/util-metrics';
 import { Encoding, MessageAccepted, MessageStatus as S, RawReceipt, StatusEvent, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
 import { getMessage, getMessages } from '@smsgw/status/data-access-store';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -54,10 +54,13 @@ async function groupAtEnd(groupId: string, topics: string[]): Promise<void> {
   }
 }
 
+let registry: Registry;
+
 async function startProcessor(groupId: string, { atEnd = true } = {}): Promise<INestApplicationContext> {
   if (atEnd) await groupAtEnd(groupId, INPUT_TOPICS.map((t) => t.name));
   const ctxConfig = loadConfig(DLR_ENV, { ...env, DLR_CONSUMER_GROUP: groupId });
-  return NestFactory.createApplicationContext(AppModule.register({ logger, registry: createMetricsRegistry('dlr-processor'), config: ctxConfig }), { logger: false });
+  registry = createMetricsRegistry('dlr-processor');
+  return NestFactory.createApplicationContext(AppModule.register({ logger, registry, config: ctxConfig }), { logger: false });
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -205,6 +208,24 @@ describe('dlr-processor over Kafka', () => {
     await waitFor('FAILED', async () => (await statusOf(id)) === S.FAILED);
     expect(await getMessage(pool, id)).toMatchObject({ reasonCode: 'NO_ROUTE', reason: 'no route for +44' });
     await waitFor('FAILED event', async () => eventsOf(id).some((e) => e.endsWith('>FAILED')));
+  });
+
+  it('skips undecodable events and receipts without a stat without blocking the partition', async () => {
+    const id = newId();
+    const bad = RawReceipt.create({ carrierId: carrier, smscMessageId: `${id}-s0`, shortMessage: `id:${id}-s0 stat:WHATEVER`, receivedAtMs: Date.now() });
+    await producer.sendMany([{ topic: TOPICS.dlrRaw, key: `${carrier}/${id}-s0`, value: bad }]);
+    const admin = kafka.producer();
+    await admin.connect();
+    await admin.send({ topic: TOPICS.dlrRaw.name, messages: [{ key: `${carrier}/${id}-s0`, value: Buffer.from([0xff, 0xff, 0xff]) }] });
+    await admin.disconnect();
+    await publish(accepted(id), submitted(id, 0, 1), receipt(id, 0, 'DELIVRD'));
+    await waitFor('DELIVERED', async () => (await statusOf(id)) === S.DELIVERED);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(new RegExp(`smsgw_receipts_total\\{carrier="${carrier}",stat="INVALID",app="dlr-processor"\\} [1-9]`));
+    expect(metrics).toMatch(/smsgw_dlr_undecodable_total\{topic="sms.dlr.raw.v1",app="dlr-processor"\} [1-9]/);
+    expect(metrics).toMatch(/smsgw_status_transitions_total\{status="DELIVERED",app="dlr-processor"\} [1-9]/);
+    expect(metrics).toMatch(/smsgw_dlr_batch_seconds_count\{app="dlr-processor",topic="sms.dlr.raw.v1"\} [1-9]/);
+    expect(metrics).toMatch(/smsgw_message_accept_to_final_seconds_count\{app="dlr-processor",status="DELIVERED"\} [1-9]/);
   });
 
   it('many messages with their events shuffled across topics all end DELIVERED, statuses only moving forward', async () => {
