@@ -5,6 +5,8 @@
 // The README's Operations section holds the catalogue as a table between markers:
 //   node tools/ops/metrics.mjs           rewrite that table
 //   node tools/ops/metrics.mjs --check   exit 1 if it is stale
+//   node tools/ops/metrics.mjs --queries every dashboard/alert query with the metrics no app exports (JSON)
+//   node tools/ops/metrics.mjs --json    the catalogue (JSON)
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,7 +140,45 @@ export function readmeWithCatalogue(readme, table = catalogueTable()) {
   return readme.slice(0, a + BEGIN.length) + '\n' + table + '\n' + readme.slice(b);
 }
 
+/**
+ * Every query the operators run: each dashboard panel target and template variable, each alert
+ * expression — with the metric names it reads that no app exports (`unknown`).
+ */
+export function queries() {
+  const YAML = require('yaml');
+  const exported = exportedSeriesNames();
+  const out = [];
+  const dir = join(ROOT, 'deploy/grafana/dashboards');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    const board = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    for (const v of board.templating?.list ?? []) {
+      if (v.type !== 'query') continue;
+      const m = /^label_values\((.*),\s*(\w+)\)$/.exec(v.definition ?? '');
+      out.push({ source: `${file} variable ${v.name}`, kind: 'variable', expr: m ? m[1] : v.definition, label: m?.[2] });
+    }
+    for (const p of board.panels ?? []) for (const t of p.targets ?? []) out.push({ source: `${file} panel "${p.title}" ${t.refId}`, kind: 'panel', dashboard: board.uid, panel: p.title, traffic: Boolean(p.smsgwTraffic), expr: t.expr });
+  }
+  const rules = YAML.parse(readFileSync(join(ROOT, 'deploy/prometheus/rules/smsgw-alerts.yml'), 'utf8'));
+  for (const g of rules.groups) for (const r of g.rules) out.push({ source: `smsgw-alerts.yml ${r.alert ?? r.record}`, kind: 'alert', alert: r.alert, expr: r.expr });
+  for (const q of out) q.unknown = metricNamesInExpr(q.expr).filter((n) => !exported.has(n));
+  return out;
+}
+
 if (process.argv[1] && import.meta.url === `file://${process.argv[1]}`) {
+  if (process.argv.includes('--queries')) {
+    process.stdout.write(JSON.stringify(queries()) + '\n');
+    process.exit(0);
+  }
+  if (process.argv.includes('--names')) {
+    const expr = process.argv[process.argv.indexOf('--names') + 1];
+    const exported = exportedSeriesNames();
+    process.stdout.write(JSON.stringify({ names: metricNamesInExpr(expr), unknown: metricNamesInExpr(expr).filter((n) => !exported.has(n)) }) + '\n');
+    process.exit(0);
+  }
+  if (process.argv.includes('--json')) {
+    process.stdout.write(JSON.stringify({ code: codeMetrics(), defaults: defaultMetrics() }) + '\n');
+    process.exit(0);
+  }
   const readme = readFileSync(README, 'utf8');
   const want = readmeWithCatalogue(readme);
   if (process.argv.includes('--check')) {
