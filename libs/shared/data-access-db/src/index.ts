@@ -24,6 +24,7 @@ export {
 } from './errors';
 export {
   checksum,
+  findMigrationsDir,
   loadMigrations,
   migrate,
   migrationFromFile,

@@ -1,6 +1,7 @@
 import {
   checksum,
   DatabaseUnreachableError,
+  findMigrationsDir,
   loadMigrations,
   migrate,
   migrationFromFile,
@@ -11,6 +12,9 @@ import {
   migrationStatus,
   type Migration,
 } from './index';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { MigrationClient, MigrationPool } from './migrations';
 
 /** Enough of PostgreSQL for the runner: schema_migrations, transactions and one advisory lock. */
@@ -79,6 +83,20 @@ describe('loadMigrations', () => {
     expect(migrations[0]).toMatchObject({ version: 1, name: 'status_store', file: '0001_status_store.sql' });
     expect(migrations[0].checksum).toMatch(/^[0-9a-f]{64}$/);
     expect(migrations.map((x) => x.version)).toEqual([...migrations.map((x) => x.version)].sort((a, b) => a - b));
+  });
+
+  it('finds the repository folder from an app built into dist/', () => {
+    const root = mkdtempSync(join(tmpdir(), 'smsgw-find-'));
+    try {
+      const source = join(root, 'libs/shared/data-access-db/migrations');
+      const built = join(root, 'dist/apps/ingest/libs/shared/data-access-db/src');
+      mkdirSync(source, { recursive: true });
+      mkdirSync(built, { recursive: true });
+      expect(findMigrationsDir(built)).toBe(source);
+      expect(findMigrationsDir(join(root, 'libs/shared/data-access-db/src'))).toBe(source);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it.each(['1_init.sql', '0001-init.sql', '0001_Init.sql', '0001_.sql', 'init.sql'])('rejects the misnamed file %s', (file) => {

@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createPool, toDatabaseError } from './connection';
 import { MigrationChecksumError, MigrationFailedError, MigrationFileError, MigrationLockTimeoutError } from './errors';
 
+/**
+ * Finds the SQL folder: beside src/ when run from source; when run from an app built by tsc
+ * (dist/apps/<app>/libs/shared/data-access-db/src), the repository's copy above it.
+ */
+export function findMigrationsDir(start: string): string {
+  const beside = join(start, '..', 'migrations');
+  if (existsSync(beside)) return beside;
+  for (let dir = start; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'libs', 'shared', 'data-access-db', 'migrations');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return beside;
+  }
+}
+
 /** The SQL files of this library, applied in order of their NNNN prefix. */
-export const MIGRATIONS_DIR = join(__dirname, '..', 'migrations');
+export const MIGRATIONS_DIR = findMigrationsDir(__dirname);
 
 /** pg advisory lock key held while migrating ("smsgw" in ASCII), so concurrent starters queue. */
 export const MIGRATION_LOCK_KEY = '495757518711';
