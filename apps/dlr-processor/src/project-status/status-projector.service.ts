@@ -63,8 +63,11 @@ export class StatusProjector {
     const result = await inTransaction(
       this.pool,
       async (client) => {
+        const started = performance.now();
         const r = await work(client);
+        const written = performance.now();
         await this.publish(r.events);
+        this.logger.debug({ dbMs: Math.round(written - started), publishMs: Math.round(performance.now() - written), statusEvents: r.events.length }, 'batch written and published');
         return r;
       },
       {
