@@ -32,8 +32,21 @@ export interface ReceiptFields {
   dlvrd?: number;
 }
 
-/** Receipt dates are UTC: YYMMDDhhmm. */
+/** Receipt dates are UTC: YYMMDDhhmm. Cached per minute: every receipt asks for two. */
 export function receiptDate(date: Date): string {
+  const minute = Math.floor(date.getTime() / 60_000);
+  let text = MINUTES.get(minute);
+  if (text === undefined) {
+    if (MINUTES.size >= 64) MINUTES.clear();
+    text = formatMinute(date);
+    MINUTES.set(minute, text);
+  }
+  return text;
+}
+
+const MINUTES = new Map<number, string>();
+
+function formatMinute(date: Date): string {
   return (
     pad2(date.getUTCFullYear() % 100) +
     pad2(date.getUTCMonth() + 1) +
@@ -60,19 +73,25 @@ export function formatReceiptText(r: ReceiptFields): string {
 export function receiptTextSample(text: string): string {
   let out = '';
   let n = 0;
-  for (const ch of text) {
-    if (n === 20) break;
-    const c = ch.codePointAt(0) as number;
-    if (c < 0x20 || c === 0x7f) out += ' ';
-    else if (c < 0x7f && !GSM_DIFFERS.has(ch)) out += ch;
-    else out += '?';
-    n++;
+  for (let i = 0; i < text.length && n < 20; i++, n++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      out += SAMPLE_CHAR[c];
+    } else {
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < text.length) i++; // one character, two code units
+      out += '?';
+    }
   }
   return out;
 }
 
 // Printable ASCII characters whose byte means something else in GSM 03.38.
-const GSM_DIFFERS = new Set(['$', '@', '[', '\\', ']', '^', '_', '`', '{', '|', '}', '~']);
+const GSM_DIFFERS = '$@[\\]^_`{|}~';
+const SAMPLE_CHAR: readonly string[] = Array.from({ length: 128 }, (_, c) => {
+  if (c < 0x20 || c === 0x7f) return ' ';
+  const ch = String.fromCharCode(c);
+  return GSM_DIFFERS.includes(ch) ? '?' : ch;
+});
 
 function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);

@@ -110,7 +110,13 @@ export class EsmeConnection {
         const body = socket.read(this.frameLength - 4) as Buffer | null;
         if (body === null) break;
         this.frameLength = 0;
-        this.onFrame(this, body);
+        try {
+          this.onFrame(this, body);
+        } catch (err) {
+          // A simulator bug must not take the process (and every test using it) down.
+          this.onBadFrame(this, `PDU handling failed: ${(err as Error).message}`);
+          break;
+        }
       }
     } finally {
       this.reading = false;

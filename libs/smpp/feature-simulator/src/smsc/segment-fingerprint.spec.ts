@@ -41,3 +41,14 @@ describe('SeenSegments', () => {
     expect(seen.check(2)).toBe(false);
   });
 });
+
+describe('SeenSegments at scale', () => {
+  it('keeps every fingerprint of a generation as its table grows, then forgets the oldest generation', () => {
+    const seen = new SeenSegments(100_000);
+    const fps = Array.from({ length: 100_000 }, (_, i) => (i * 2654435761) % 2 ** 53);
+    expect(fps.some((fp) => seen.check(fp))).toBe(false);
+    expect(fps.every((fp) => seen.check(fp))).toBe(true);
+    for (let i = 0; i < 200_001; i++) seen.check(2 ** 52 + i); // two more generations
+    expect(seen.check(fps[0])).toBe(false);
+  });
+});
