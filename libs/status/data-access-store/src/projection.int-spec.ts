@@ -258,3 +258,32 @@ describe('status projection (PostgreSQL)', () => {
     expect(await statusOf(fresh)).toBe(S.ACCEPTED);
   });
 });
+
+describe('status projection throughput (PostgreSQL only)', () => {
+  it('projects 10,000 events: three topic streams in batches of 1,000, concurrently', async () => {
+    const ids = Array.from({ length: 2000 }, newId);
+    const streams = [
+      ids.map((id) => accepted(id)),
+      ids.flatMap((id) => [report(id, 0, 2), report(id, 1, 2)]),
+      ids.flatMap((id) => [receipt(`${id}-s0`, 'DELIVRD'), receipt(`${id}-s1`, 'DELIVRD')]),
+    ] as const;
+    const batches = <T>(list: readonly T[]) => Array.from({ length: Math.ceil(list.length / 1000) }, (_, i) => list.slice(i * 1000, i * 1000 + 1000));
+    const started = performance.now();
+    await Promise.all([
+      (async () => {
+        for (const b of batches(streams[0])) await tx((db) => projectAccepted(db, b));
+      })(),
+      (async () => {
+        for (const b of batches(streams[1])) await tx((db) => projectSubmitReports(db, b));
+      })(),
+      (async () => {
+        for (const b of batches(streams[2])) await tx((db) => projectReceipts(db, b));
+      })(),
+    ]);
+    const seconds = (performance.now() - started) / 1000;
+    const events = streams.reduce((sum, s) => sum + s.length, 0);
+    process.stdout.write(`status projection: ${events} events (${ids.length} two-part messages) in ${seconds.toFixed(2)} s = ${Math.round(events / seconds)} events/s (PostgreSQL only)\n`);
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM messages WHERE id = ANY($1::text[]) AND status = $2`, [ids, S.DELIVERED]);
+    expect(Number(rows[0].n)).toBe(ids.length);
+  }, 120_000);
+});
