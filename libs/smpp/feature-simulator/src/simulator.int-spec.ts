@@ -161,7 +161,9 @@ describe('binds', () => {
     expect((await esme({ systemId: 'carrier2', password: 'pw1' })).bindStatus).toBe(ESME_RINVPASWD);
     expect((await esme({ systemId: 'carrier2', password: 'pw2' })).bindStatus).toBe(0);
     expect(sim.boundCount('carrier1')).toBe(2);
-    expect(sim.stats().binds.current).toEqual({ transceiver: 2, transmitter: 0, receiver: 1 });
+    const twice = await esme({ systemId: 'carrier2', password: 'pw2' });
+    expect((await twice.request('bind_transmitter', { system_id: 'carrier2', password: 'pw2' })).command_status).toBe(0x05); // ESME_RALYBND
+    expect(sim.stats().binds.current).toEqual({ transceiver: 3, transmitter: 0, receiver: 1 });
   });
 
   it('answers enquire_link and unbind, and generic_nack for unknown commands', async () => {
