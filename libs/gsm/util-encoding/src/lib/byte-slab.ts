@@ -27,6 +27,11 @@ export class ByteSlab {
     return this.used;
   }
 
+  /** Marks everything before `end` as handed out (views onto it were made by the caller). */
+  commit(end: number): void {
+    this.used = end;
+  }
+
   /** Hands out [offset, offset + length) of the reserved space for good. */
   take(offset: number, length: number): Uint8Array {
     this.used = offset + length;

@@ -1,6 +1,6 @@
 import { ByteSlab } from './byte-slab';
-import { DEFAULT_GSM7, nationalAlphabets, type Gsm7Alphabet } from './gsm-alphabet';
-import { ESC, NATIONAL_TABLES } from './gsm-tables';
+import { DEFAULT_GSM7 as DEFAULT_GSM7_IMPORT, nationalAlphabets, type Gsm7Alphabet } from './gsm-alphabet';
+import { NATIONAL_TABLES } from './gsm-tables';
 import { EncodingError } from './encoding-error';
 import { fillBitsAfter, packInto } from './septet-packing';
 import { replaceLookAlikes } from './smart-encoding';
@@ -30,6 +30,10 @@ interface Plan {
   segments: number;
   replaced: Replacement[];
 }
+
+// Module-local copies: compiled to CommonJS, imported bindings are getters on every access.
+const DEFAULT_GSM7 = DEFAULT_GSM7_IMPORT;
+const ESC = 0x1b;
 
 const slab = new ByteSlab();
 let ends = new Int32Array(64);
@@ -318,6 +322,7 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
   const fill = fillBitsAfter(udhOctets);
   const text = p.text;
   const buf = slab.bytes;
+  const memory = buf.buffer;
   // gsm7 output goes after its scratch septets; ucs2 and latin1 have no scratch.
   let at = encoding === 'gsm7' ? base + p.total : base;
   for (let i = 0, start = 0; i < parts; i++) {
@@ -326,7 +331,9 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
     let dataOctets = units;
     if (encoding === 'ucs2') dataOctets = units * 2;
     else if (encoding === 'gsm7' && packed && units > 0) dataOctets = (fill + units * 7 + 7) >> 3;
-    const bytes = slab.take(at, udhOctets + dataOctets);
+    const bytes = new Uint8Array(memory, at, udhOctets + dataOctets);
+    const segment: Segment = { bytes, units };
+    if (udhOctets > 0) segment.udh = new Uint8Array(memory, at, udhOctets);
 
     if (udhOctets > 0) {
       buf[at++] = udhOctets - 1;
@@ -365,13 +372,12 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
       for (let k = start; k < end; k++) buf[at++] = text.charCodeAt(k);
     }
 
-    const segment: Segment = { bytes, units };
-    if (udhOctets > 0) segment.udh = bytes.subarray(0, udhOctets);
     if (concatenation === 'sar' && parts > 1) {
       segment.sar = { msgRefNum: reference, totalSegments: parts, segmentSeqnum: i + 1 };
     }
     segments[i] = segment;
     start = end;
   }
+  slab.commit(at);
   return segments;
 }
