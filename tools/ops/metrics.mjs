@@ -69,7 +69,7 @@ export function codeMetrics() {
         prev.files.push(rel);
       } else found.set(name, { name, type, help, labels, apps: apps.sort(), files: [rel] });
     };
-    const helper = new RegExp(String.raw`\b(counter|gauge|histogram)\(\s*\w+\s*,\s*'(smsgw_\w+)'\s*,\s*(${STRING})\s*(?:,\s*\[([^\]]*)\])?`, 'g');
+    const helper = new RegExp(String.raw`\b(counter|gauge|histogram)\(\s*(?:\w+\s*,\s*)?'(smsgw_\w+)'\s*,\s*(${STRING})\s*(?:,\s*\[([^\]]*)\])?`, 'g');
     for (const m of text.matchAll(helper)) add(m[2], m[1], unquote(m[3]), labelList(m[4]));
     for (const m of text.matchAll(/new (Counter|Gauge|Histogram)\(\{/g)) {
       const body = text.slice(m.index, m.index + 600);
