@@ -41,7 +41,9 @@ describe('aggregateSegments', () => {
   it('expires open parts on a sweep, but keeps a worse final part', () => {
     expect(aggregateSegments(2, [seg(0, S.DELIVERED), seg(1, S.SUBMITTED)], { expireOpen: true })).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
     expect(aggregateSegments(2, [seg(0, S.UNDELIVERED, 'UNDELIV'), seg(1, S.SUBMITTED)], { expireOpen: true }).status).toBe(S.UNDELIVERED);
-    expect(aggregateSegments(0, [], { expireOpen: true }).status).toBe(S.EXPIRED);
+    expect(aggregateSegments(0, [], { expireOpen: true })).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NOT_SUBMITTED' });
+    expect(aggregateSegments(2, [seg(0, S.EXPIRED)], { expireOpen: true })).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
+    expect(aggregateSegments(2, [seg(1, S.SUBMITTED)], { expireOpen: true })).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NOT_SUBMITTED' });
     expect(aggregateSegments(2, [seg(0, S.DELIVERED), seg(1, S.DELIVERED)], { expireOpen: true }).status).toBe(S.DELIVERED);
   });
 });
@@ -164,7 +166,7 @@ function shuffleKeepingReceiptOrder(events: Event[], keys: number[]): Event[] {
   const order = events.map((e, i) => ({ e, k: keys[i % keys.length] ?? 0, i })).sort((a, b) => a.k - b.k || a.i - b.i).map((x) => x.e);
   const receiptsBySmsc = new Map<string, Event[]>();
   for (const e of events) if (e.kind === 'receipt') receiptsBySmsc.set(e.smscId, [...(receiptsBySmsc.get(e.smscId) ?? []), e]);
-  return order.map((e) => (e.kind === 'receipt' ? receiptsBySmsc.get(e.smscId)!.shift()! : e));
+  return order.map((e) => (e.kind === 'receipt' ? (receiptsBySmsc.get(e.smscId)?.shift() as Event) : e));
 }
 
 describe('status projection (property)', () => {
@@ -187,7 +189,7 @@ describe('status projection (property)', () => {
         const m = project(shuffleKeepingReceiptOrder(eventsOf(s), keys), s.count);
         for (let i = 1; i < m.history.length; i++) expect(statusRank(m.history[i])).toBeGreaterThan(statusRank(m.history[i - 1]));
         expect(m.history.filter(isFinal).length).toBeLessThanOrEqual(1);
-        const parts = s.parts.map((p) => (p.outcome === SubmitOutcome.FAILED ? S.FAILED : p.outcome === SubmitOutcome.UNKNOWN ? S.SUBMITTED : statusForStat(p.stat)!));
+        const parts = s.parts.map((p) => (p.outcome === SubmitOutcome.FAILED ? S.FAILED : p.outcome === SubmitOutcome.UNKNOWN ? S.SUBMITTED : (statusForStat(p.stat) as S)));
         if (parts.includes(S.FAILED)) expect(m.status).toBe(S.FAILED);
         else if (parts.every((p) => p === S.DELIVERED)) expect(m.status).toBe(S.DELIVERED);
         else if (parts.includes(S.SUBMITTED)) expect(m.status).toBe(S.SUBMITTED); // an UNKNOWN outcome waits for expiry

@@ -48,9 +48,11 @@ export function aggregateSegments(segmentCount: number, segments: readonly Segme
   const failed = [...parts.values()].find((s) => s.status === MessageStatus.FAILED);
   if (failed) return { status: MessageStatus.FAILED, segmentsDelivered: delivered };
 
+  const neverSubmitted = new Set<number>();
   if (options.expireOpen) {
     for (let i = 0; i < Math.max(count, 1); i++) {
       const s = parts.get(i);
+      if (!s) neverSubmitted.add(i);
       if (!s || !isFinal(s.status)) parts.set(i, { index: i, status: MessageStatus.EXPIRED });
     }
   }
@@ -59,11 +61,11 @@ export function aggregateSegments(segmentCount: number, segments: readonly Segme
   if (count > 0 && finals.length >= count) {
     const worst = finals.reduce((a, b) => (severity(b.status) > severity(a.status) || (severity(b.status) === severity(a.status) && b.index < a.index) ? b : a));
     if (worst.status === MessageStatus.DELIVERED) return { status: MessageStatus.DELIVERED, segmentsDelivered: delivered, reasonCode: '', reason: '' };
-    return { status: worst.status, segmentsDelivered: delivered, ...failureReason(worst, count) };
+    return { status: worst.status, segmentsDelivered: delivered, ...failureReason(worst, count, neverSubmitted.has(worst.index)) };
   }
   if (options.expireOpen) {
     // No segment was ever reported (e.g. the router never answered): the whole message expires.
-    return { status: MessageStatus.EXPIRED, segmentsDelivered: delivered, ...failureReason({ index: 0, status: MessageStatus.EXPIRED }, 0) };
+    return { status: MessageStatus.EXPIRED, segmentsDelivered: delivered, ...failureReason({ index: 0, status: MessageStatus.EXPIRED }, 0, true) };
   }
   if (count > 0 && all.length >= count && all.every((s) => statusRank(s.status) >= statusRank(MessageStatus.SUBMITTED))) {
     return { status: MessageStatus.SUBMITTED, segmentsDelivered: delivered };
@@ -72,11 +74,17 @@ export function aggregateSegments(segmentCount: number, segments: readonly Segme
   return { status: MessageStatus.ACCEPTED, segmentsDelivered: delivered };
 }
 
-function failureReason(part: SegmentState, count: number): { reasonCode: string; reason: string } {
+function failureReason(part: SegmentState, count: number, neverSubmitted = false): { reasonCode: string; reason: string } {
   const which = count > 1 ? ` for part ${part.index + 1} of ${count}` : '';
   if (part.receiptStat) {
     const err = part.receiptErr ? `, err ${part.receiptErr}` : '';
     return { reasonCode: `DLR.${part.receiptStat}`, reason: `the carrier's delivery receipt said ${part.receiptStat}${err}${which}` };
+  }
+  if (neverSubmitted) {
+    return {
+      reasonCode: 'EXPIRY.NOT_SUBMITTED',
+      reason: `no carrier accepted the message${which} before its maximum age (no submit report reached the status store); smsgw marked it EXPIRED`,
+    };
   }
   return {
     reasonCode: 'EXPIRY.NO_FINAL_RECEIPT',

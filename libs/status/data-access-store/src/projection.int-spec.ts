@@ -253,7 +253,7 @@ describe('status projection (PostgreSQL)', () => {
       if (r.events.length < 500) break;
     }
     expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED' });
-    expect(await getMessage(pool, open)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
+    expect(await getMessage(pool, open)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NOT_SUBMITTED' });
     expect(await statusOf(done)).toBe(S.DELIVERED);
     expect(await statusOf(fresh)).toBe(S.ACCEPTED);
   });
