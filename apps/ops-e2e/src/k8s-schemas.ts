@@ -20,9 +20,14 @@ export function schemaProblems(obj: K8sObject): string[] {
   try {
     mod = require(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(path.split('/').slice(0, path.startsWith('@') ? 2 : 1).join('/') + "'")) {
-      throw new Error(`the schema packages are not installed: npm install -D ${PACKAGES}`);
+    const pkg = path.startsWith('@') ? path.split('/').slice(0, 2).join('/') : path.split('/')[0];
+    let installed = true;
+    try {
+      require.resolve(`${pkg}/package.json`);
+    } catch {
+      installed = false;
     }
+    if (!installed) throw new Error(`${pkg} is not installed; the schema packages are: npm install -D ${PACKAGES}`);
     throw new Error(`no schema for ${obj.apiVersion} ${obj.kind} (${path}): ${(err as Error).message}`);
   }
   const Model = mod[obj.kind];
