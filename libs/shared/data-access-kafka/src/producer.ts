@@ -1,4 +1,4 @@
-import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { encodeValue, type Topic } from './topics';
 
 export interface OutgoingEvent<T = unknown> {
@@ -13,6 +13,8 @@ export interface EventProducerOptions {
   lingerMs?: number;
   /** Flush at once when this many events are waiting. */
   maxBatch?: number;
+  /** Replaces kafkajs's DefaultPartitioner; it must choose the same partitions (same key → same partition as every other producer). */
+  createPartitioner?: ICustomPartitioner;
 }
 
 interface Pending {
@@ -36,7 +38,7 @@ export class EventProducer {
   private inFlight = new Set<Promise<void>>();
 
   constructor(kafka: Kafka, options: EventProducerOptions = {}) {
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.producer = kafka.producer({ createPartitioner: options.createPartitioner ?? Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
   }

@@ -1,7 +1,20 @@
 /// <reference path="./node-smpp.d.ts" />
 import * as smpp from 'smpp';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { CommandStatus, PduFormatError, SmppError, SubmitWindow, parseIncomingMessage, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/domain';
+import {
+  CommandId,
+  CommandStatus,
+  PduFormatError,
+  PduFramer,
+  SmppError,
+  SubmitWindow,
+  encodeResponse,
+  encodeSubmitSm,
+  parseIncomingMessage,
+  readResponseMessageId,
+  type IncomingMessagePdu,
+  type SubmitSm,
+} from '@smsgw/smpp/domain';
 
 /** Where a bind is in its life (after Cloudhopper/jSMPP): each transition is logged and observable. */
 export type SessionState = 'OPEN' | 'BINDING' | 'BOUND' | 'UNBINDING' | 'CLOSED';
@@ -60,17 +73,6 @@ interface Waiter {
   reject(error: SmppError): void;
 }
 
-const ID = {
-  generic_nack: 0x80000000,
-  submit_sm_resp: 0x80000004,
-  data_sm_resp: 0x80000103,
-  deliver_sm: 0x00000005,
-  data_sm: 0x00000103,
-  enquire_link: 0x00000015,
-  unbind: 0x00000006,
-  alert_notification: 0x00000102,
-} as const;
-const MAX_PDU = 65_536;
 const BIND_COMMAND: Record<BindType, string> = { transceiver: 'bind_transceiver', transmitter: 'bind_transmitter', receiver: 'bind_receiver' };
 
 /**
@@ -183,26 +185,23 @@ export class CarrierSession {
    * response timeout or connection lost (outcome unknown: the SMSC may have it).
    */
   submit(fields: SubmitSm): Promise<SubmitResponse> {
-    const session = this.session;
-    if (this.stateValue !== 'BOUND' || !session) return Promise.reject(SmppError.notBound(this.stateValue));
+    if (this.stateValue !== 'BOUND' || !this.session) return Promise.reject(SmppError.notBound(this.stateValue));
     if (this.window.full) return Promise.reject(new SmppError('SMPP.NOT_BOUND', `${this.name}: window full (${this.window.capacity}); nothing was sent`, { retryable: true, sessionSurvives: true }));
-    const pdu = new smpp.PDU('submit_sm', toNodeSmpp(fields));
+    const sequence = this.nextSequence();
+    const bytes = encodeSubmitSm(fields, sequence);
     return new Promise<SubmitResponse>((resolve, reject) => {
-      const sentAt = performance.now();
       const waiter: Waiter = {
         command: 'submit_sm',
-        sentAt,
-        resolve: ({ status, raw, latencyMs }) => resolve({ sequence: pdu.sequence_number, commandStatus: status, messageId: status === 0 ? readCString(raw, 16) : '', latencyMs }),
+        sentAt: performance.now(),
+        resolve: ({ status, raw, latencyMs }) => resolve({ sequence, commandStatus: status, messageId: status === 0 ? readResponseMessageId(raw) : '', latencyMs }),
         reject,
       };
-      this.cork();
-      // A socket that is no longer writable fails synchronously, before a sequence is taken: nothing was sent.
-      const ok = session.send(pdu, undefined, undefined, () => undefined);
-      if (!ok) {
-        reject(SmppError.connectionLost('submit_sm', 0, false, 'socket not writable'));
+      // Once handed to the socket, a PDU may reach the SMSC: without its response the outcome is unknown.
+      if (!this.write(bytes)) {
+        reject(SmppError.connectionLost('submit_sm', sequence, false, 'socket not writable'));
         return;
       }
-      this.window.add(pdu.sequence_number, waiter, Date.now(), this.settings.timeouts.responseMs);
+      this.window.add(sequence, waiter, Date.now(), this.settings.timeouts.responseMs);
     });
   }
 
@@ -273,40 +272,40 @@ export class CarrierSession {
     });
   }
 
-  private respond(command: string, sequence: number, status: number, fields: Record<string, unknown> = {}): void {
-    if (!this.session || this.session.closed) return;
-    this.session.send(new smpp.PDU(command, { ...fields, sequence_number: sequence, command_status: status }));
+  private respond(commandId: number, sequence: number, status: number): void {
+    this.write(encodeResponse(commandId, status, sequence));
   }
 
-  /** Replaces node-smpp's PDU extraction for this session: same framing, but the raw bytes reach us. */
+  /** node-smpp's sequence counter, shared with the PDUs it sends for us (binds, unbind, enquire_link). */
+  private nextSequence(): number {
+    const session = this.session as smpp.Session;
+    if (session.sequence >= 0x7fffffff) session.sequence = 0;
+    return ++session.sequence;
+  }
+
+  /** Writes encoded PDU bytes; false when the socket can no longer take them. */
+  private write(bytes: Buffer): boolean {
+    const session = this.session;
+    if (!session || session.closed || !session.socket.writable) return false;
+    this.cork();
+    session.socket.write(bytes);
+    return true;
+  }
+
+  /**
+   * Replaces node-smpp's PDU reader for this session (its generic decoder is slow on the hot path
+   * and drops raw bytes): everything readable is framed here and dispatched by command id.
+   */
   private installFraming(session: smpp.Session): void {
+    const framer = new PduFramer((pdu) => this.onPdu(pdu));
     session._extractPDUs = () => {
-      if (session._busy) return;
-      session._busy = true;
-      try {
-        const socket = session.socket;
-        while (!session.paused) {
-          let length = session._command_length;
-          if (!length) {
-            const head = socket.read(4) as Buffer | null;
-            if (!head) break;
-            length = head.readUInt32BE(0);
-            if (length < 16 || length > MAX_PDU) {
-              this.destroy(new SmppError('SMPP.CONNECTION_LOST', `${this.name}: received a PDU of ${length} octets; the stream is out of step, reconnecting`, { retryable: true, sessionSurvives: false }));
-              return;
-            }
-            session._command_length = length;
-          }
-          const rest = socket.read(length - 4) as Buffer | null;
-          if (!rest || rest.length !== length - 4) break;
-          session._command_length = null;
-          const raw = Buffer.allocUnsafe(length);
-          raw.writeUInt32BE(length, 0);
-          rest.copy(raw, 4);
-          this.onPdu(raw);
+      const socket = session.socket;
+      let chunk: Buffer | null;
+      while ((chunk = socket.read() as Buffer | null) !== null) {
+        if (!framer.feed(chunk)) {
+          this.destroy(new SmppError('SMPP.CONNECTION_LOST', `${this.name}: received a PDU with an impossible length; the stream is out of step, reconnecting`, { retryable: true, sessionSurvives: false }));
+          return;
         }
-      } finally {
-        session._busy = false;
       }
     };
   }
@@ -321,30 +320,30 @@ export class CarrierSession {
       return;
     }
     switch (commandId) {
-      case ID.deliver_sm:
-      case ID.data_sm:
-        this.onIncoming(commandId === ID.deliver_sm ? 'deliver_sm_resp' : 'data_sm_resp', sequence, raw);
+      case CommandId.deliver_sm:
+      case CommandId.data_sm:
+        this.onIncoming(commandId === CommandId.deliver_sm ? CommandId.deliver_sm_resp : CommandId.data_sm_resp, sequence, raw);
         return;
-      case ID.enquire_link:
-        this.respond('enquire_link_resp', sequence, 0);
+      case CommandId.enquire_link:
+        this.respond(CommandId.enquire_link_resp, sequence, 0);
         return;
-      case ID.unbind:
+      case CommandId.unbind:
         this.logger.info({ session: this.name }, 'the SMSC unbinds');
         this.setState('UNBINDING');
-        this.respond('unbind_resp', sequence, 0);
+        this.respond(CommandId.unbind_resp, sequence, 0);
         this.closeError ??= new SmppError('SMPP.CLOSED', `${this.name}: the SMSC unbound`, { retryable: true, sessionSurvives: false });
         this.session?.close();
         return;
-      case ID.alert_notification:
+      case CommandId.alert_notification:
         return;
       default:
         this.logger.warn({ session: this.name, commandId: `0x${commandId.toString(16)}` }, 'unexpected request from the SMSC; answering generic_nack');
-        this.respond('generic_nack', sequence, 0x03);
+        this.respond(CommandId.generic_nack, sequence, 0x03);
     }
   }
 
   private onResponse(commandId: number, status: number, sequence: number, raw: Buffer): void {
-    if (commandId === ID.submit_sm_resp || commandId === ID.data_sm_resp || commandId === ID.generic_nack) {
+    if (commandId === CommandId.submit_sm_resp || commandId === CommandId.data_sm_resp || commandId === CommandId.generic_nack) {
       const slot = this.window.take(sequence);
       if (slot) {
         const latencyMs = performance.now() - slot.entry.sentAt;
@@ -361,15 +360,15 @@ export class CarrierSession {
       waiter.resolve({ status, raw, latencyMs });
       return;
     }
-    if (commandId === ID.submit_sm_resp && this.timedOut.has(sequence)) {
+    if (commandId === CommandId.submit_sm_resp && this.timedOut.has(sequence)) {
       this.timedOut.delete(sequence);
-      this.handler.onLateResponse?.(sequence, status, status === 0 ? readCString(raw, 16) : '', this);
+      this.handler.onLateResponse?.(sequence, status, status === 0 ? readResponseMessageId(raw) : '', this);
       return;
     }
     this.logger.debug({ session: this.name, sequence, commandId: `0x${commandId.toString(16)}` }, 'response to no request of ours');
   }
 
-  private onIncoming(responseCommand: string, sequence: number, raw: Buffer): void {
+  private onIncoming(responseCommand: number, sequence: number, raw: Buffer): void {
     if (this.stateValue !== 'BOUND' && this.stateValue !== 'UNBINDING') {
       this.respond(responseCommand, sequence, CommandStatus.ESME_RINVBNDSTS);
       return;
@@ -383,7 +382,7 @@ export class CarrierSession {
       return;
     }
     this.handler.onIncoming(pdu, this).then(
-      (status) => this.respond(responseCommand, sequence, status, { message_id: '' }),
+      (status) => this.respond(responseCommand, sequence, status),
       (err: Error) => {
         // Not stored: a temporary error makes the SMSC try again later.
         this.logger.error({ session: this.name, sequence, err: err.message }, 'could not store an incoming message; answering ESME_RX_T_APPN');
@@ -448,42 +447,5 @@ export class CarrierSession {
     this.setState('CLOSED', error);
     this.closedResolve(error);
   }
-}
-
-function readCString(buffer: Buffer, offset: number): string {
-  let end = offset;
-  while (end < buffer.length && buffer[end] !== 0) end++;
-  return buffer.toString('latin1', offset, end);
-}
-
-function asBuffer(bytes: Uint8Array): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** node-smpp wants Buffers and no undefined TLVs (it would try to encode them). */
-function toNodeSmpp(fields: SubmitSm): Record<string, unknown> {
-  const out: Record<string, unknown> = {
-    service_type: fields.service_type,
-    source_addr_ton: fields.source_addr_ton,
-    source_addr_npi: fields.source_addr_npi,
-    source_addr: fields.source_addr,
-    dest_addr_ton: fields.dest_addr_ton,
-    dest_addr_npi: fields.dest_addr_npi,
-    destination_addr: fields.destination_addr,
-    esm_class: fields.esm_class,
-    protocol_id: fields.protocol_id,
-    priority_flag: fields.priority_flag,
-    validity_period: fields.validity_period,
-    registered_delivery: fields.registered_delivery,
-    data_coding: fields.data_coding,
-    short_message: asBuffer(fields.short_message),
-  };
-  if (fields.message_payload) out['message_payload'] = asBuffer(fields.message_payload);
-  if (fields.sar_msg_ref_num !== undefined) {
-    out['sar_msg_ref_num'] = fields.sar_msg_ref_num;
-    out['sar_total_segments'] = fields.sar_total_segments;
-    out['sar_segment_seqnum'] = fields.sar_segment_seqnum;
-  }
-  return out;
 }
 

@@ -10,6 +10,7 @@ declare module 'smpp' {
     command_status: number;
     sequence_number: number;
     isResponse(): boolean;
+    response(options?: Record<string, unknown>): PDU;
     toBuffer(): Buffer;
     [field: string]: unknown;
   }

@@ -10,3 +10,4 @@ export * from './token-bucket';
 export * from './backoff';
 export * from './throttle-governor';
 export * from './render';
+export * from './pdu-codec';

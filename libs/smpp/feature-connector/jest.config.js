@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'smpp-feature-connector',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};

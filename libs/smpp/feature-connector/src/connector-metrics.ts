@@ -1,0 +1,114 @@
+import { Gauge, LATENCY_BUCKETS, counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
+import { commandStatusName, type SmppError } from '@smsgw/smpp/domain';
+import type { BindSnapshot, PoolObserver, SessionState } from '@smsgw/smpp/data-access-session';
+
+const STATES: SessionState[] = ['OPEN', 'BINDING', 'BOUND', 'UNBINDING', 'CLOSED'];
+
+export interface PoolView {
+  binds(): BindSnapshot[];
+  readonly queued: number;
+  readonly adaptiveLimit: number;
+}
+
+/**
+ * The connector's metrics, per carrier and bind. Labels are bounded: carrier, bind (one per
+ * configured session), SMPP command and command_status name, outcome.
+ */
+export class ConnectorMetrics {
+  readonly submitLatency;
+  readonly responses;
+  readonly throttled;
+  readonly reconnects;
+  readonly bindErrors;
+  readonly unknownOutcomes;
+  readonly lateResponses;
+  readonly segments;
+  readonly incoming;
+  readonly consumerPaused;
+
+  constructor(
+    registry: Registry,
+    private readonly carrier: string,
+    pool: () => PoolView | undefined,
+  ) {
+    this.submitLatency = histogram(registry, 'smsgw_smpp_submit_latency_seconds', 'Time from submit_sm to its submit_sm_resp.', ['carrier', 'bind'], LATENCY_BUCKETS);
+    this.responses = counter(registry, 'smsgw_smpp_responses_total', 'Responses to our requests by SMPP command and command_status name.', ['carrier', 'command', 'command_status']);
+    this.throttled = counter(registry, 'smsgw_smpp_throttled_total', 'submit_sm answered ESME_RTHROTTLED or ESME_RMSGQFUL (resent later, never failed).', ['carrier', 'command_status']);
+    this.reconnects = counter(registry, 'smsgw_smpp_reconnects_total', 'Connect/bind attempts after a bind was lost or refused.', ['carrier', 'bind']);
+    this.bindErrors = counter(registry, 'smsgw_smpp_bind_errors_total', 'Failed connects and refused binds by error code (e.g. SMPP.ESME_RINVPASWD).', ['carrier', 'bind', 'code']);
+    this.unknownOutcomes = counter(registry, 'smsgw_smpp_unknown_outcomes_total', 'Segments whose submit_sm got no response (timeout or connection lost).', ['carrier', 'reason', 'action']);
+    this.lateResponses = counter(registry, 'smsgw_smpp_late_responses_total', 'submit_sm_resp received after the response timeout.', ['carrier', 'command_status']);
+    this.segments = counter(registry, 'smsgw_smpp_segments_total', 'Segments by final submit outcome (submitted, failed, unknown, retrying).', ['carrier', 'outcome']);
+    this.incoming = counter(registry, 'smsgw_smpp_deliver_sm_total', 'deliver_sm/data_sm received, by kind (receipt, mo) and result (stored, error).', ['carrier', 'kind', 'result']);
+    this.consumerPaused = new Gauge({ name: 'smsgw_smpp_consumer_paused', help: '1 while the carrier outbound partitions are paused for back-pressure.', labelNames: ['carrier'], registers: [registry] });
+    new Gauge({
+      name: 'smsgw_smpp_bind_state',
+      help: '1 for the state each bind is in (OPEN, BINDING, BOUND, UNBINDING, CLOSED).',
+      labelNames: ['carrier', 'bind', 'state'],
+      registers: [registry],
+      collect() {
+        for (const b of pool()?.binds() ?? []) for (const s of STATES) this.set({ carrier, bind: b.name, state: s }, b.state === s ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'smsgw_smpp_window_in_use',
+      help: 'submit_sm waiting for their response, per bind.',
+      labelNames: ['carrier', 'bind'],
+      registers: [registry],
+      collect() {
+        for (const b of pool()?.binds() ?? []) this.set({ carrier, bind: b.name }, b.windowInUse);
+      },
+    });
+    new Gauge({
+      name: 'smsgw_smpp_queued_segments',
+      help: 'Segments waiting for a window slot or TPS token.',
+      labelNames: ['carrier'],
+      registers: [registry],
+      collect() {
+        this.set({ carrier }, pool()?.queued ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'smsgw_smpp_adaptive_tps_limit',
+      help: 'Segments/s limit set after throttling (0 = none).',
+      labelNames: ['carrier'],
+      registers: [registry],
+      collect() {
+        this.set({ carrier }, pool()?.adaptiveLimit ?? 0);
+      },
+    });
+  }
+
+  /** The pool's observer hooks, feeding these metrics (and anything else passed in `also`). */
+  observer(also: PoolObserver = {}): PoolObserver {
+    const carrier = this.carrier;
+    return {
+      ...also,
+      response: (command, status, latencyMs, bind) => {
+        this.responses.inc({ carrier, command, command_status: commandStatusName(status) });
+        if (command === 'submit_sm') this.submitLatency.observe({ carrier, bind }, latencyMs / 1000);
+        also.response?.(command, status, latencyMs, bind);
+      },
+      throttled: (status) => {
+        this.throttled.inc({ carrier, command_status: commandStatusName(status) });
+        also.throttled?.(status);
+      },
+      reconnect: (bind) => {
+        this.reconnects.inc({ carrier, bind });
+        also.reconnect?.(bind);
+      },
+      bindError: (bind, error: SmppError) => {
+        this.bindErrors.inc({ carrier, bind, code: error.code });
+        also.bindError?.(bind, error);
+      },
+      unknownOutcome: (reason, resent) => {
+        this.unknownOutcomes.inc({ carrier, reason, action: resent ? 'resent' : 'reported' });
+        also.unknownOutcome?.(reason, resent);
+      },
+      lateResponse: (bind, status) => {
+        this.lateResponses.inc({ carrier, command_status: commandStatusName(status) });
+        also.lateResponse?.(bind, status);
+      },
+    };
+  }
+}

@@ -1,0 +1,247 @@
+// The connector's core end to end: real Kafka broker, the SMSC simulator over real TCP.
+import { randomUUID } from 'node:crypto';
+import { Registry } from 'prom-client';
+import { readCarriersConfig, type CarrierConfig } from '@smsgw/carriers/util-config';
+import { EventProducer, TOPICS, createKafka, outboundTopic } from '@smsgw/shared/data-access-kafka';
+import { createLogger } from '@smsgw/shared/util-logging';
+import { Encoding, MessageAccepted, OutboundMessage, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
+import { startSimulator, type RunningSimulator, type SimulatorConfigInput } from '@smsgw/smpp/feature-simulator';
+import { SmppConnector } from './index';
+import { TopicWatcher, type Seen } from './testing/topic-watcher';
+
+jest.setTimeout(60_000);
+
+const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+const logger = createLogger({ app: 'connector-int-spec', level: process.env['LOG_LEVEL'] ?? 'silent' });
+const kafka = createKafka({ brokers, clientId: 'connector-int-spec', logger });
+
+let watcher: TopicWatcher;
+let producer: EventProducer;
+
+beforeAll(async () => {
+  watcher = await TopicWatcher.start(kafka, [TOPICS.submitted, TOPICS.dlrRaw, TOPICS.inbound, TOPICS.retry, TOPICS.carrierHealth]);
+  producer = new EventProducer(kafka);
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await watcher?.stop();
+  await producer?.disconnect();
+});
+
+interface Running {
+  carrier: CarrierConfig;
+  connector: SmppConnector;
+  sim: RunningSimulator;
+  registry: Registry;
+}
+
+const running: Running[] = [];
+
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    await r.connector.stop().catch(() => undefined);
+    await r.sim.close();
+  }
+});
+
+async function start(sim: SimulatorConfigInput = {}, carrierOver: Record<string, unknown> = {}, healthIntervalMs = 0): Promise<Running> {
+  const simulator = await startSimulator({ config: sim });
+  const id = `t-${randomUUID().slice(0, 8)}`;
+  const carrier = readCarriersConfig({
+    carriers: {
+      [id]: {
+        host: '127.0.0.1',
+        port: simulator.port,
+        systemId: 'smsgw',
+        password: 'secret',
+        binds: 2,
+        window: 100,
+        reconnect: { initialMs: 50, maxMs: 500 },
+        ...carrierOver,
+      },
+    },
+  }).carriers.get(id)!;
+  const registry = new Registry();
+  const connector = new SmppConnector({
+    carrier,
+    kafka,
+    logger,
+    registry,
+    instanceId: 'int-spec',
+    replicas: 1,
+    topicPartitions: 4,
+    replicationFactor: 1,
+    consumerConcurrency: 4,
+    healthIntervalMs,
+    shutdownTimeoutMs: 5_000,
+    moReassemblyTimeoutMs: 2_000,
+  });
+  await connector.start();
+  await connector.pool.whenBound(5_000);
+  const r = { carrier, connector, sim: simulator, registry };
+  running.push(r);
+  return r;
+}
+
+function outbound(carrierId: string, to: string, text: string, from = 'ACME'): OutboundMessage {
+  const id = `m-${randomUUID()}`;
+  return OutboundMessage.create({
+    encoded: { message: MessageAccepted.create({ id, to, from, text, acceptedAtMs: Date.now(), clientReference: 'ref' }), text },
+    carrierId,
+    attempt: 1,
+    routedAtMs: Date.now(),
+  });
+}
+
+async function publish(carrierId: string, messages: OutboundMessage[]): Promise<Set<string>> {
+  const topic = outboundTopic(carrierId);
+  for (let i = 0; i < messages.length; i += 1000) {
+    await producer.sendMany(messages.slice(i, i + 1000).map((m) => ({ topic, key: m.encoded!.message!.id, value: m })));
+  }
+  return new Set(messages.map((m) => m.encoded!.message!.id));
+}
+
+/** Waits until every message has a report for each of its segments (or a whole-message one). */
+function reportsFor(ids: Set<string>, timeoutMs = 30_000): Promise<Seen<SubmitReport>[]> {
+  return watcher.waitFor(
+    TOPICS.submitted,
+    (e) => ids.has(e.value.messageId),
+    (events) => {
+      const done = new Map<string, Set<number>>();
+      const counts = new Map<string, number>();
+      for (const { value } of events) {
+        if (value.segmentIndex < 0) {
+          counts.set(value.messageId, 0);
+          continue;
+        }
+        let set = done.get(value.messageId);
+        if (!set) done.set(value.messageId, (set = new Set()));
+        set.add(value.segmentIndex);
+        counts.set(value.messageId, value.segmentCount);
+      }
+      return [...ids].every((id) => counts.has(id) && (counts.get(id) === 0 || (done.get(id)?.size ?? 0) >= (counts.get(id) ?? 0)));
+    },
+    timeoutMs,
+  );
+}
+
+describe('SmppConnector (Kafka + simulator over TCP)', () => {
+  it('submits GSM-7 and 3-part UCS-2 messages, reports each segment, and forwards their receipts', async () => {
+    const { carrier, sim } = await start();
+    const gsm = outbound(carrier.id, '+447700900123', 'Hello from smsgw');
+    const ucs2 = outbound(carrier.id, '+447700900124', 'Привет, мир! Это сообщение из трёх частей. '.repeat(4), '+447700900999');
+    const ids = await publish(carrier.id, [gsm, ucs2]);
+    const reports = (await reportsFor(ids)).map((e) => e.value);
+    expect(reports).toHaveLength(4);
+    expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED && r.smscMessageId !== '' && r.carrierId === carrier.id)).toBe(true);
+    const gsmReport = reports.find((r) => r.messageId === gsm.encoded!.message!.id)!;
+    expect(gsmReport).toMatchObject({ segmentIndex: 0, segmentCount: 1, encoding: Encoding.GSM7, to: '+447700900123', from: 'ACME', clientReference: 'ref' });
+    const ucs2Reports = reports.filter((r) => r.messageId === ucs2.encoded!.message!.id);
+    expect(ucs2Reports.map((r) => r.segmentIndex).sort()).toEqual([0, 1, 2]);
+    expect(ucs2Reports.every((r) => r.segmentCount === 3 && r.encoding === Encoding.UCS2)).toBe(true);
+
+    const smscIds = new Set(reports.map((r) => r.smscMessageId));
+    const receipts = await watcher.waitFor(TOPICS.dlrRaw, (e) => e.value.carrierId === carrier.id, (events) => events.length >= 4);
+    expect(new Set(receipts.map((e) => e.value.smscMessageId))).toEqual(smscIds);
+    expect(receipts.every((e) => e.key === `${carrier.id}/${e.value.smscMessageId}` && /stat:DELIVRD/.test(e.value.shortMessage))).toBe(true);
+    expect(sim.stats().submits.accepted).toBe(4);
+    expect(sim.stats().receipts.acknowledged).toBe(4);
+  });
+
+  it('publishes MO messages, reassembling concatenated ones', async () => {
+    const { carrier, sim } = await start();
+    const long = 'This is a long mobile-originated message that needs more than one part to arrive. '.repeat(3);
+    sim.sendMo({ from: '447700900555', to: '12345', text: 'STOP' });
+    sim.sendMo({ from: '447700900556', to: '12345', text: long });
+    const mo = await watcher.waitFor(TOPICS.inbound, (e) => e.value.carrierId === carrier.id, (events) => events.length >= 2);
+    const byFrom = new Map(mo.map((e) => [e.value.from, e.value]));
+    expect(byFrom.get('447700900555')).toMatchObject({ text: 'STOP', to: '12345' });
+    expect(byFrom.get('447700900556')?.text).toBe(long);
+    expect(byFrom.get('447700900556')?.parts.length).toBeGreaterThan(1);
+    expect(mo[0].key).toMatch(new RegExp(`^${carrier.id}/`));
+  });
+
+  it('fails permanent errors with the status name and hands other errors to the router', async () => {
+    const { carrier } = await start({}, {});
+    const running0 = running[running.length - 1];
+    running0.sim.setFaults({ statusByPrefix: [{ prefix: '4400', status: 'ESME_RINVDSTADR' }, { prefix: '4411', status: 'ESME_RSYSERR' }] });
+    const bad = outbound(carrier.id, '+440000000001', 'x');
+    const retry = outbound(carrier.id, '+441100000001', 'y');
+    const ok = outbound(carrier.id, '+442200000001', 'z');
+    const ids = await publish(carrier.id, [bad, retry, ok]);
+    const reports = (await reportsFor(ids)).map((e) => e.value);
+    const of = (m: OutboundMessage) => reports.filter((r) => r.messageId === m.encoded!.message!.id);
+    expect(of(bad)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.FAILED, reasonCode: 'SMPP.ESME_RINVDSTADR', commandStatus: 0x0b })]);
+    expect(of(retry)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.RETRYING, segmentIndex: -1, reasonCode: 'SMPP.ESME_RSYSERR' })]);
+    expect(of(ok)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.SUBMITTED })]);
+    const retries = await watcher.waitFor(TOPICS.retry, (e) => e.key === retry.encoded!.message!.id, (events) => events.length >= 1);
+    expect(retries[0].value).toMatchObject({ reasonCode: 'SMPP.ESME_RSYSERR', outbound: { carrierId: carrier.id, triedCarriers: [carrier.id] } });
+  });
+
+  it('throttled at the simulator cap: no failure, no loss, no duplicate, only slower', async () => {
+    const { carrier, sim, registry } = await start({ tps: 80 });
+    const messages = Array.from({ length: 320 }, (_, i) => outbound(carrier.id, `+4477009${String(i).padStart(5, '0')}`, `throttle ${i}`));
+    const started = Date.now();
+    const ids = await publish(carrier.id, messages);
+    const reports = (await reportsFor(ids, 45_000)).map((e) => e.value);
+    expect(reports.filter((r) => r.outcome !== SubmitOutcome.SUBMITTED)).toEqual([]);
+    expect(new Set(reports.map((r) => r.messageId)).size).toBe(320);
+    const stats = sim.stats();
+    expect(stats.submits.throttled).toBeGreaterThan(0);
+    expect(stats.duplicateSubmits).toBe(0);
+    expect(stats.uniqueMessages).toBe(320);
+    expect(Date.now() - started).toBeGreaterThan(2_000);
+    expect(await registry.getSingleMetricAsString('smsgw_smpp_throttled_total')).toContain('ESME_RTHROTTLED');
+  });
+
+  it('a connection dropped mid-window: rebinds, every message submitted once or counted unknown', async () => {
+    const { carrier, sim, registry } = await start({ responseDelay: 2 });
+    sim.setFaults({ dropAfterPdus: 150, dropTimes: 1 });
+    const messages = Array.from({ length: 600 }, (_, i) => outbound(carrier.id, `+4477008${String(i).padStart(5, '0')}`, `drop ${i}`));
+    const ids = await publish(carrier.id, messages);
+    const reports = (await reportsFor(ids, 45_000)).map((e) => e.value);
+    const byOutcome = (o: SubmitOutcome) => reports.filter((r) => r.outcome === o).length;
+    expect(byOutcome(SubmitOutcome.SUBMITTED) + byOutcome(SubmitOutcome.UNKNOWN)).toBe(600);
+    expect(byOutcome(SubmitOutcome.UNKNOWN)).toBeGreaterThan(0);
+    expect(sim.stats().duplicateSubmits).toBe(0);
+    expect(sim.stats().connections.dropped).toBeGreaterThanOrEqual(1);
+    const metrics = await registry.metrics();
+    expect(metrics).toMatch(/smsgw_smpp_reconnects_total\{[^}]*\} [1-9]/);
+    const unknownCount = [...metrics.matchAll(/smsgw_smpp_unknown_outcomes_total\{[^}]*action="reported"[^}]*\} (\d+)/g)].reduce((s, m) => s + Number(m[1]), 0);
+    expect(unknownCount).toBe(byOutcome(SubmitOutcome.UNKNOWN));
+  });
+
+  it('an SMSC that stops answering is detected within the enquire_link timeout', async () => {
+    const { connector, sim } = await start({}, { timeouts: { enquireLinkIntervalMs: 300, enquireLinkTimeoutMs: 400, bindMs: 300 } });
+    expect(connector.pool.bindsUp).toBe(2);
+    sim.setFaults({ hang: true });
+    const started = Date.now();
+    while (connector.pool.bindsUp > 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 10));
+    expect(connector.pool.bindsUp).toBe(0);
+    expect(Date.now() - started).toBeLessThan(300 + 400 + 300);
+    expect(connector.health()).toMatchObject({ bindsUp: 0, bindsConfigured: 2 });
+    sim.setFaults({});
+    await connector.pool.whenBound(5_000);
+  });
+
+  it('publishes carrier health and stops gracefully, committing what it submitted', async () => {
+    const { carrier, connector } = await start({ responseDelay: 20 }, {}, 200);
+    const health = await watcher.waitFor(TOPICS.carrierHealth, (e) => e.key === carrier.id, (events) => events.length >= 1);
+    expect(health[0].value).toMatchObject({ carrierId: carrier.id, instanceId: 'int-spec', bindsUp: 2, bindsConfigured: 2 });
+    const messages = Array.from({ length: 200 }, (_, i) => outbound(carrier.id, `+4477006${String(i).padStart(5, '0')}`, `stop ${i}`));
+    const ids = await publish(carrier.id, messages);
+    await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 1);
+    await connector.stop();
+    const reports = watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId));
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchOffsets({ groupId: `smsgw-connector-${carrier.id}`, topics: [outboundTopic(carrier.id).name] });
+    await admin.disconnect();
+    const committed = offsets[0].partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+    // Everything committed has its reports out; nothing reported was left uncommitted.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(committed).toBe(new Set(watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId)).map((e) => e.value.messageId)).size);
+    expect(reports.length).toBeGreaterThan(0);
+  });
+});
