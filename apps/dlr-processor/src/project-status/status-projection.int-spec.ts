@@ -16,12 +16,20 @@ import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { AppModule } from '../app.module';
 import { DLR_ENV } from '../env';
+import { ExpirySweeper } from '../expire-messages/expiry.sweeper';
 
 jest.setTimeout(120_000);
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const carrier = `itk-${run}`;
-const env = { ...process.env, DLR_CONSUMER_GROUP: `smsgw-dlr-it-${run}`, DLR_EXPIRY_INTERVAL_SECONDS: '3600', LOG_LEVEL: 'warn', CARRIERS_FILE: '/nonexistent/carriers.yaml' };
+const env = {
+  ...process.env,
+  DLR_CONSUMER_GROUP: `smsgw-dlr-it-${run}`,
+  DLR_EXPIRY_INTERVAL_SECONDS: '3600', // the test runs the sweep itself
+  DLR_UNMATCHED_AFTER_SECONDS: '1',
+  LOG_LEVEL: 'warn',
+  CARRIERS_FILE: '/nonexistent/carriers.yaml',
+};
 const config = loadConfig(DLR_ENV, env);
 const logger = createLogger({ app: 'dlr-processor-it', level: process.env['DLR_IT_LOG_LEVEL'] ?? 'warn' });
 const kafka: Kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `dlr-it-${run}`, logger });
@@ -76,10 +84,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined | fal
 let n = 0;
 const newId = () => `itk-${run}-${++n}`;
 const T0 = Date.now();
-const accepted = (id: string): OutgoingEvent<MessageAccepted> => ({
+const accepted = (id: string, acceptedAtMs = T0): OutgoingEvent<MessageAccepted> => ({
   topic: TOPICS.accepted,
   key: id,
-  value: MessageAccepted.create({ id, to: '+447700900123', from: 'ACME', text: 'hello', clientReference: `ref-${id}`, acceptedAtMs: T0, metadata: { k: 'v' } }),
+  value: MessageAccepted.create({ id, to: '+447700900123', from: 'ACME', text: 'hello', clientReference: `ref-${id}`, acceptedAtMs, metadata: { k: 'v' } }),
 });
 const submitted = (id: string, index: number, count: number, over: Partial<SubmitReport> = {}): OutgoingEvent<SubmitReport> => ({
   topic: TOPICS.submitted,
@@ -226,6 +234,21 @@ describe('dlr-processor over Kafka', () => {
     expect(metrics).toMatch(/smsgw_status_transitions_total\{status="DELIVERED",app="dlr-processor"\} [1-9]/);
     expect(metrics).toMatch(/smsgw_dlr_batch_seconds_count\{app="dlr-processor",topic="sms.dlr.raw.v1"\} [1-9]/);
     expect(metrics).toMatch(/smsgw_message_accept_to_final_seconds_count\{app="dlr-processor",status="DELIVERED"\} [1-9]/);
+  });
+
+  it('the sweep expires messages past their maximum age and counts receipts nobody claimed', async () => {
+    const stale = newId();
+    const orphan = newId();
+    const threeDaysAgo = Date.now() - 3 * 86_400_000;
+    await publish(accepted(stale, threeDaysAgo), submitted(stale, 0, 1, { acceptedAtMs: threeDaysAgo }), receipt(orphan, 0, 'DELIVRD'));
+    await waitFor('SUBMITTED', async () => (await statusOf(stale)) === S.SUBMITTED);
+    await waitFor('orphan receipt row', async () => (await pool.query('SELECT 1 FROM receipt_correlation WHERE carrier_id = $1 AND smsc_message_id = $2', [carrier, `${orphan}-s0`])).rowCount);
+    await new Promise((r) => setTimeout(r, 1100));
+    const expired = await app.get(ExpirySweeper).sweep();
+    expect(expired).toBeGreaterThanOrEqual(1);
+    expect(await getMessage(pool, stale)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
+    await waitFor('EXPIRED event', async () => eventsOf(stale).includes('SUBMITTED>EXPIRED'));
+    expect(await registry.metrics()).toMatch(new RegExp(`smsgw_receipts_unmatched_total\\{carrier="${carrier}",app="dlr-processor"\\} [1-9]`));
   });
 
   it('many messages with their events shuffled across topics all end DELIVERED, statuses only moving forward', async () => {

@@ -241,18 +241,21 @@ describe('status projection (PostgreSQL)', () => {
 
   it('expires stale messages: open parts become EXPIRED, a worse final part still names the message', async () => {
     const old = T0 - 3 * 86_400_000;
-    const [open, worse, done, fresh] = [newId(), newId(), newId(), newId()];
+    const [open, worse, done, fresh, silent] = [newId(), newId(), newId(), newId(), newId()];
     await tx((db) => projectAccepted(db, [accepted(open, { acceptedAtMs: old }), accepted(worse, { acceptedAtMs: old }), accepted(done, { acceptedAtMs: old }), accepted(fresh)]));
-    await tx((db) => projectSubmitReports(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old })]));
+    await tx((db) =>
+      projectSubmitReports(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old }), report(silent, 0, 1, { acceptedAtMs: old })]),
+    );
     await tx((db) => projectReceipts(db, [receipt(`${worse}-s0`, 'UNDELIV'), receipt(`${done}-s0`, 'DELIVRD')]));
 
     let events: StatusEvent[] = [];
     for (;;) {
       const r = await tx((db) => expireStaleMessages(db, { acceptedBeforeMs: T0 - 86_400_000, limit: 500 }));
-      events = events.concat(r.events.filter((e) => [open, worse, done, fresh].includes(e.messageId)));
+      events = events.concat(r.events.filter((e) => [open, worse, done, fresh, silent].includes(e.messageId)));
       if (r.events.length < 500) break;
     }
-    expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED' });
+    expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED', [silent]: 'EXPIRED' });
+    expect(await getMessage(pool, silent)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
     expect(await getMessage(pool, open)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NOT_SUBMITTED' });
     expect(await statusOf(done)).toBe(S.DELIVERED);
     expect(await statusOf(fresh)).toBe(S.ACCEPTED);
