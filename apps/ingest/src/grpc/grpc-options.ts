@@ -21,6 +21,9 @@ export function grpcOptions(url: string): GrpcOptions {
         grpcHealth.addToServer(server as unknown as Server);
       },
       maxReceiveMessageLength: 16 * 1024 * 1024,
+      // Clients behind the headless Service reconnect now and then, so pods added by scaling get
+      // traffic (grpc-node issue 2455); the grace lets calls in flight finish.
+      channelOptions: { 'grpc.max_connection_age_ms': 300_000, 'grpc.max_connection_age_grace_ms': 30_000 },
     },
   };
 }
