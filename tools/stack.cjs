@@ -30,6 +30,54 @@ function defaultApps(ports = {}) {
   ];
 }
 
+// One stack per machine at a time: stacks share Kafka consumer groups, so two would take each
+// other's messages. The lock names its owner; a dead owner's lock is taken over.
+const LOCK = path.join(ROOT, '.smsgw/stack.lock');
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+async function acquireLock(waitMs, what) {
+  fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(LOCK, JSON.stringify({ pid: process.pid, what, since: new Date().toISOString() }), { flag: 'wx' });
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    let owner = {};
+    try {
+      owner = JSON.parse(fs.readFileSync(LOCK, 'utf8'));
+    } catch {
+      /* being written or removed */
+    }
+    if (owner.pid && !alive(owner.pid)) {
+      fs.rmSync(LOCK, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`another smsgw stack is running (${owner.what ?? 'unknown'}, pid ${owner.pid ?? '?'}, since ${owner.since ?? '?'}): stop it first; two stacks on one Kafka share consumer groups`);
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function releaseLock() {
+  try {
+    if (JSON.parse(fs.readFileSync(LOCK, 'utf8')).pid === process.pid) fs.rmSync(LOCK, { force: true });
+  } catch {
+    /* already gone */
+  }
+}
+
 function entryPoint(name) {
   return path.join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
 }
@@ -53,13 +101,15 @@ async function waitHealthy(app, child, timeoutMs) {
 
 /**
  * Starts the apps; resolves once all are healthy. Returns { apps, stop() }.
- * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app) }
+ * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app),
+ *            lockWaitMs (wait for another stack to stop; default 0: fail at once), what (lock owner label) }
  */
 async function startStack(options = {}) {
   const logDir = options.logDir ?? path.join(ROOT, '.smsgw/logs');
   fs.mkdirSync(logDir, { recursive: true });
   const only = options.apps;
   const apps = defaultApps(options.ports).filter((a) => !only || only.includes(a.name));
+  await acquireLock(options.lockWaitMs ?? 0, options.what ?? `stack of ${process.argv.slice(1).join(' ')}`);
   const running = [];
   const stop = async () => {
     await Promise.all(
@@ -73,6 +123,7 @@ async function startStack(options = {}) {
           }),
       ),
     );
+    releaseLock();
   };
   try {
     for (const app of apps) {

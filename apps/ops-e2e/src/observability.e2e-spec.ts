@@ -71,7 +71,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
     // For debugging a subset: SMSGW_OPS_E2E_APPS=ingest,encoder,...
     const only = process.env['SMSGW_OPS_E2E_APPS']?.split(',');
-    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), env: { KAFKA_BROKERS, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), lockWaitMs: 600_000, what: 'ops-e2e test', env: { KAFKA_BROKERS, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
 
     const config = {
       global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
@@ -106,7 +106,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
       const r = await prom<{ result: unknown[] }>('/api/v1/query', { query: 'sum(rate(smsgw_messages_routed_total[30s])) > 0' });
       return r.data.result.length ? true : undefined;
     }, 90_000);
-  }, 240_000);
+  }, 840_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
 
   afterAll(async () => {
     sending = false;
