@@ -136,7 +136,7 @@ export class CarrierSession {
     this.session = session;
     this.installFraming(session);
     session.on('error', (err: Error) => {
-      this.closeError ??= new SmppError('SMPP.CONNECTION_LOST', `${this.name}: ${err.message}`, { retryable: true, sessionSurvives: false, cause: err });
+      this.closeError ??= new SmppError('SMPP.CONNECTION_LOST', err.message, { retryable: true, sessionSurvives: false, cause: err });
     });
     session.on('close', () => this.onSocketClosed());
     await new Promise<void>((resolve, reject) => {

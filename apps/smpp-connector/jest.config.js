@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'smpp-connector',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

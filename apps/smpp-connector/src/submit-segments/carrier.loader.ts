@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { CarriersConfigError, carrierById, parseCarriersConfig, type CarrierConfig } from '@smsgw/carriers/util-config';
+
+/** Reads and validates the carriers file, and returns the settings of `carrierId`; throws CarriersConfigError. */
+export function loadCarrier(file: string, carrierId: string): CarrierConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CarriersConfigError(file, [`cannot read the carriers file (${(err as Error).message}); set CARRIERS_FILE`]);
+  }
+  return carrierById(parseCarriersConfig(text, file), carrierId, file);
+}

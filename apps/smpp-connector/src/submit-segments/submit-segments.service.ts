@@ -1,0 +1,53 @@
+import { hostname } from 'node:os';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { CarrierConfig } from '@smsgw/carriers/util-config';
+import { createKafka } from '@smsgw/shared/data-access-kafka';
+import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
+import type { Logger } from '@smsgw/shared/util-logging';
+import type { Registry } from '@smsgw/shared/util-metrics';
+import { SmppConnector } from '@smsgw/smpp/feature-connector';
+import type { ConnectorEnv } from '../env';
+import { loadCarrier } from './carrier.loader';
+
+/**
+ * The connector's lifecycle in the Nest app: sms.outbound.<carrier>.v1 → SMPP binds → reports,
+ * receipts and MO to Kafka. /healthz fails while no bind is up.
+ */
+@Injectable()
+export class SubmitSegmentsService implements OnModuleInit, OnApplicationShutdown {
+  readonly carrier: CarrierConfig;
+  readonly connector: SmppConnector;
+
+  constructor(@Inject(CONFIG) config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
+    this.carrier = loadCarrier(config.CARRIERS_FILE, config.CARRIER_ID);
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-connector-${this.carrier.id}`, logger });
+    this.connector = new SmppConnector({
+      carrier: this.carrier,
+      kafka,
+      logger,
+      registry,
+      instanceId: config.CONNECTOR_INSTANCE_ID || `${hostname()}:${process.pid}`,
+      replicas: config.CONNECTOR_REPLICAS,
+      topicPartitions: config.KAFKA_TOPIC_PARTITIONS,
+      replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+      consumerConcurrency: config.CONNECTOR_CONCURRENCY,
+      maxBytesPerPartition: config.CONNECTOR_FETCH_BYTES,
+      healthIntervalMs: config.CONNECTOR_HEALTH_INTERVAL_MS,
+      shutdownTimeoutMs: config.CONNECTOR_SHUTDOWN_TIMEOUT_MS,
+      moReassemblyTimeoutMs: config.CONNECTOR_MO_REASSEMBLY_TIMEOUT_MS,
+    });
+    const pool = this.connector.pool;
+    health.add('smpp', () => pool.bindsUp > 0 || `no bind up to ${this.carrier.host}:${this.carrier.port} (0 of ${pool.bindsConfigured}); see the log for the bind errors`);
+    health.add('kafka-consumer', () => this.connector.consuming || `${this.carrier.id} outbound consumer not running`);
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.logger.info({ host: this.carrier.host, port: this.carrier.port, tls: this.carrier.tls, binds: this.carrier.binds, window: this.carrier.window, tps: this.carrier.tps }, 'starting connector');
+    await this.connector.start();
+  }
+
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'shutting down');
+    await this.connector.stop();
+  }
+}
