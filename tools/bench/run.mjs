@@ -7,6 +7,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const ts = (file) => ['-r', './tools/ts-run.cjs', file];
 const BENCHES = {
   encode: ts('tools/bench/encode.ts'),
+  connector: ts('tools/bench/connector.ts'),
   e2e: ts('tools/bench/e2e.ts'),
 };
 
