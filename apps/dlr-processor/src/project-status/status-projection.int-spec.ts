@@ -71,7 +71,7 @@ async function startProcessor(groupId: string, { atEnd = true } = {}): Promise<I
   return NestFactory.createApplicationContext(AppModule.register({ logger, registry, config: ctxConfig }), { logger: false });
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
