@@ -42,21 +42,45 @@ let ends = new Int32Array(64);
 // text made only of these is converted by a native string write instead of a per-character loop.
 const NOT_ASCII_GSM = /[^\n\r !-Z_a-z]/;
 
+// UTF-16 code units of the text, copied natively: a typed-array loop beats charCodeAt by a third.
+let codeUnits = new Uint16Array(1024);
+let codeUnitsBuffer = Buffer.from(codeUnits.buffer);
+
 /** Septets of `text` into the slab from `base` on; their count, or -1 if a character is missing. */
 function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
   const length = text.length;
   const buf = slab.bytes;
-  if (alphabet === DEFAULT_GSM7 && length > 24 && !NOT_ASCII_GSM.test(text)) {
+  const map = alphabet.encodeMap;
+  let n = base;
+  if (length < 32) {
+    // Too short for the native copies to pay off.
+    for (let i = 0; i < length; i++) {
+      const v = map[text.charCodeAt(i)];
+      if (v < 128) {
+        if (v < 0) return -1;
+        buf[n++] = v;
+      } else {
+        buf[n++] = ESC;
+        buf[n++] = v & 0x7f;
+      }
+    }
+    return n - base;
+  }
+  if (alphabet === DEFAULT_GSM7 && !NOT_ASCII_GSM.test(text)) {
     slab.nodeBuffer.write(text, base, length, 'latin1');
     for (let i = text.indexOf('@'); i >= 0; i = text.indexOf('@', i + 1)) buf[base + i] = 0x00;
     for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) buf[base + i] = 0x02;
     for (let i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) buf[base + i] = 0x11;
     return length;
   }
-  const map = alphabet.encodeMap;
-  let n = base;
+  if (codeUnits.length < length) {
+    codeUnits = new Uint16Array(length * 2);
+    codeUnitsBuffer = Buffer.from(codeUnits.buffer);
+  }
+  codeUnitsBuffer.write(text, 0, length * 2, 'utf16le');
+  const units = codeUnits;
   for (let i = 0; i < length; i++) {
-    const v = map[text.charCodeAt(i)];
+    const v = map[units[i]];
     if (v < 128) {
       if (v < 0) return -1;
       buf[n++] = v;
@@ -319,48 +343,43 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
     return segments;
   }
 
-  const fill = fillBitsAfter(udhOctets);
-  const text = p.text;
   const buf = slab.bytes;
   const memory = buf.buffer;
-  // gsm7 output goes after its scratch septets; ucs2 and latin1 have no scratch.
+  const sar = concatenation === 'sar' && parts > 1;
+
+  if (encoding === 'gsm7' && !packed) {
+    // In place: segment i moves up by (i + 1) UDHs, last one first so nothing is overwritten
+    // before it moved, and gets its UDH in the gap below it.
+    for (let i = parts - 1; i >= 0; i--) {
+      const start = i === 0 ? 0 : ends[i - 1];
+      const end = ends[i];
+      const at = base + i * udhOctets + start;
+      if (udhOctets > 0) {
+        buf.copyWithin(at + udhOctets, base + start, base + end);
+        writeUdh(buf, at, udhOctets, concatOctets, reference, parts, i + 1, shiftIes);
+      }
+      segments[i] = segment(memory, at, udhOctets, end - start, end - start, sar, reference, parts, i + 1);
+    }
+    slab.commit(base + p.total + parts * udhOctets);
+    return segments;
+  }
+
+  const fill = fillBitsAfter(udhOctets);
+  const text = p.text;
+  // Packed gsm7 goes after its scratch septets; ucs2 and latin1 have no scratch.
   let at = encoding === 'gsm7' ? base + p.total : base;
   for (let i = 0, start = 0; i < parts; i++) {
     const end = ends[i];
     const units = end - start;
     let dataOctets = units;
     if (encoding === 'ucs2') dataOctets = units * 2;
-    else if (encoding === 'gsm7' && packed && units > 0) dataOctets = (fill + units * 7 + 7) >> 3;
-    const bytes = new Uint8Array(memory, at, udhOctets + dataOctets);
-    const segment: Segment = { bytes, units };
-    if (udhOctets > 0) segment.udh = new Uint8Array(memory, at, udhOctets);
-
-    if (udhOctets > 0) {
-      buf[at++] = udhOctets - 1;
-      if (concatOctets === 5) {
-        buf[at++] = IE_CONCAT_8;
-        buf[at++] = 3;
-        buf[at++] = reference;
-      } else if (concatOctets === 6) {
-        buf[at++] = IE_CONCAT_16;
-        buf[at++] = 4;
-        buf[at++] = reference >> 8;
-        buf[at++] = reference & 0xff;
-      }
-      if (concatOctets > 0) {
-        buf[at++] = parts;
-        buf[at++] = i + 1;
-      }
-      for (let k = 0; k < shiftOctets; k++) buf[at++] = (shiftIes as Uint8Array)[k];
-    }
-
+    else if (encoding === 'gsm7' && units > 0) dataOctets = (fill + units * 7 + 7) >> 3;
+    segments[i] = segment(memory, at, udhOctets, dataOctets, units, sar, reference, parts, i + 1);
+    if (udhOctets > 0) writeUdh(buf, at, udhOctets, concatOctets, reference, parts, i + 1, shiftIes);
+    at += udhOctets;
     if (encoding === 'gsm7') {
-      if (packed) {
-        buf.fill(0, at, at + dataOctets); // the slab may hold scratch; packing ORs bits in
-        packInto(buf, base + start, base + end, buf, at, fill);
-      } else {
-        buf.copyWithin(at, base + start, base + end);
-      }
+      buf.fill(0, at, at + dataOctets); // the slab may hold scratch; packing ORs bits in
+      packInto(buf, base + start, base + end, buf, at, fill);
       at += dataOctets;
     } else if (encoding === 'ucs2') {
       for (let k = start; k < end; k++) {
@@ -371,13 +390,54 @@ function build(p: Plan, parts: number, concatenation: Concatenation, reference: 
     } else {
       for (let k = start; k < end; k++) buf[at++] = text.charCodeAt(k);
     }
-
-    if (concatenation === 'sar' && parts > 1) {
-      segment.sar = { msgRefNum: reference, totalSegments: parts, segmentSeqnum: i + 1 };
-    }
-    segments[i] = segment;
     start = end;
   }
   slab.commit(at);
   return segments;
+}
+
+function segment(
+  memory: ArrayBufferLike,
+  at: number,
+  udhOctets: number,
+  dataOctets: number,
+  units: number,
+  sar: boolean,
+  reference: number,
+  total: number,
+  sequence: number,
+): Segment {
+  const out: Segment = { bytes: new Uint8Array(memory, at, udhOctets + dataOctets), units };
+  if (udhOctets > 0) out.udh = new Uint8Array(memory, at, udhOctets);
+  if (sar) out.sar = { msgRefNum: reference, totalSegments: total, segmentSeqnum: sequence };
+  return out;
+}
+
+/** UDHL, then the concatenation IE (8- or 16-bit reference) if any, then the shift IEs. */
+function writeUdh(
+  buf: Uint8Array,
+  at: number,
+  udhOctets: number,
+  concatOctets: number,
+  reference: number,
+  total: number,
+  sequence: number,
+  shiftIes: Uint8Array | undefined,
+): void {
+  buf[at++] = udhOctets - 1;
+  if (concatOctets === 5) {
+    buf[at++] = IE_CONCAT_8;
+    buf[at++] = 3;
+    buf[at++] = reference;
+  } else if (concatOctets === 6) {
+    buf[at++] = IE_CONCAT_16;
+    buf[at++] = 4;
+    buf[at++] = reference >> 8;
+    buf[at++] = reference & 0xff;
+  }
+  if (concatOctets > 0) {
+    buf[at++] = total;
+    buf[at++] = sequence;
+  }
+  if (shiftIes) for (let k = 0; k < shiftIes.length; k++) buf[at++] = shiftIes[k];
 }
