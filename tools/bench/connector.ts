@@ -4,13 +4,15 @@
 //   node -r ./tools/ts-run.cjs tools/bench/connector.ts [--json] [--messages N] [--binds 2] [--window 100] [--partitions 4]
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpus, loadavg } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { readCarriersConfig } from '@smsgw/carriers/util-config';
 import { EventProducer, createKafka, ensureTopics, outboundTopic } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, OutboundMessage } from '@smsgw/shared/util-proto';
-import { SmppConnector } from '@smsgw/smpp/feature-connector';
+import { SmppConnector, useNodeTextEncoding } from '@smsgw/smpp/feature-connector';
 import { startSimulator } from '@smsgw/smpp/feature-simulator';
 
 function arg(name: string, def: number): number {
@@ -31,6 +33,23 @@ async function simulatorChild(): Promise<void> {
   });
 }
 
+/** --profile: a CPU profile of the timed phase only (not the pre-production), as a .cpuprofile file. */
+async function startProfiler(): Promise<() => Promise<string>> {
+  const { Session } = await import('node:inspector');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) => new Promise<unknown>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.start');
+  return async () => {
+    const { profile } = (await post('Profiler.stop')) as { profile: object };
+    const file = join(tmpdir(), `connector-bench-${process.pid}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    return file;
+  };
+}
+
 function startSimulatorProcess(): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(__filename, ['--simulator-child'], { execArgv: ['-r', require.resolve('../ts-run.cjs')], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
@@ -47,6 +66,7 @@ function ask<T>(child: ChildProcess, cmd: string): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  useNodeTextEncoding();
   const json = process.argv.includes('--json');
   const messages = arg('messages', 100_000);
   const binds = arg('binds', 2);
@@ -110,6 +130,7 @@ async function main(): Promise<void> {
   };
 
   say(`connector: ${binds} binds × window ${window}, simulator on port ${port}`);
+  const profiler = process.argv.includes('--profile') ? await startProfiler() : undefined;
   const started = performance.now();
   const cpu0 = process.cpuUsage();
   await connector.start();
@@ -128,6 +149,7 @@ async function main(): Promise<void> {
   }
   const elapsed = (performance.now() - bound) / 1000;
   const cpu = process.cpuUsage(cpu0);
+  if (profiler) say(`CPU profile of the connector phase: ${await profiler()}`);
   const { stats } = await ask<{ stats: { submits: { accepted: number; throttled: number }; duplicateSubmits: number } }>(child, 'stats');
   if (process.argv.includes('--debug')) console.log(await registry.getSingleMetricAsString('smsgw_smpp_submit_latency_seconds'));
   await connector.stop();

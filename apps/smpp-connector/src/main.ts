@@ -3,11 +3,14 @@ import { runMain, startService } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
+import { useNodeTextEncoding } from '@smsgw/smpp/feature-connector';
 import { AppModule } from './app.module';
 import { CONNECTOR_ENV } from './env';
 
 const config = loadConfig(CONNECTOR_ENV);
 const logger = createLogger({ app: 'smpp-connector', level: config.LOG_LEVEL, redact: config.LOG_REDACT === 'on' });
+
+useNodeTextEncoding();
 
 runMain(logger, async () => {
   const registry = createMetricsRegistry('smpp-connector');

@@ -31,8 +31,10 @@ function cstringLength(s: string): number {
   return s.length + 1;
 }
 
+/** SMPP C-octet strings are ASCII; a plain loop beats Buffer#write for these few characters. */
 function writeCString(buf: Buffer, offset: number, s: string): number {
-  const n = s.length === 0 ? 0 : buf.write(s, offset, 'latin1');
+  const n = s.length;
+  for (let i = 0; i < n; i++) buf[offset + i] = s.charCodeAt(i);
   buf[offset + n] = 0;
   return offset + n + 1;
 }

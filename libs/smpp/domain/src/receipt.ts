@@ -37,8 +37,7 @@ export interface ReceiptFields {
 /** Reads what the connector forwards about a receipt; interpretation (stat, err, matching) is the dlr-processor's. */
 export function readReceipt(pdu: IncomingMessagePdu): ReceiptFields {
   const content = messageContent(pdu);
-  let text = '';
-  for (const b of content) text += String.fromCharCode(b);
+  const text = Buffer.from(content.buffer, content.byteOffset, content.byteLength).toString('latin1');
   const receiptedMessageId = tlvString(pdu.tlvs, TLV.RECEIPTED_MESSAGE_ID)?.trim() || undefined;
   return {
     smscMessageId: receiptedMessageId ?? receiptIdFromText(text),

@@ -79,14 +79,36 @@ export class ConnectorMetrics {
     });
   }
 
+  // Label children resolved once: prom-client hashes the label set on every inc() otherwise.
+  private readonly children = new Map<string, { inc(): void; observe(v: number): void }>();
+
+  private child(metric: { labels(labels: Record<string, string>): unknown }, key: string, labels: Record<string, string>): { inc(): void; observe(v: number): void } {
+    let c = this.children.get(key);
+    if (!c) {
+      c = metric.labels(labels) as { inc(): void; observe(v: number): void };
+      this.children.set(key, c);
+    }
+    return c;
+  }
+
+  /** Counts a segment's final outcome. */
+  segment(outcome: string): void {
+    this.child(this.segments, `s|${outcome}`, { carrier: this.carrier, outcome }).inc();
+  }
+
+  /** Counts a deliver_sm/data_sm by kind and result. */
+  incomingPdu(kind: string, result: string): void {
+    this.child(this.incoming, `i|${kind}|${result}`, { carrier: this.carrier, kind, result }).inc();
+  }
+
   /** The pool's observer hooks, feeding these metrics (and anything else passed in `also`). */
   observer(also: PoolObserver = {}): PoolObserver {
     const carrier = this.carrier;
     return {
       ...also,
       response: (command, status, latencyMs, bind) => {
-        this.responses.inc({ carrier, command, command_status: commandStatusName(status) });
-        if (command === 'submit_sm') this.submitLatency.observe({ carrier, bind }, latencyMs / 1000);
+        this.child(this.responses, `r|${command}|${status}`, { carrier, command, command_status: commandStatusName(status) }).inc();
+        if (command === 'submit_sm') this.child(this.submitLatency, `l|${bind}`, { carrier, bind }).observe(latencyMs / 1000);
         also.response?.(command, status, latencyMs, bind);
       },
       throttled: (status) => {

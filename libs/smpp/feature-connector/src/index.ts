@@ -4,3 +4,4 @@ export * from './smpp-connector';
 export * from './connector-metrics';
 export * from './mo-reassembly';
 export * from './murmur2-partitioner';
+export * from './text-encoding';

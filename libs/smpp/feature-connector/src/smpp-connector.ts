@@ -53,6 +53,8 @@ export interface SmppConnectorOptions {
   reportChunk?: number;
   /** …or after this long, whichever comes first. */
   reportLingerMs?: number;
+  /** Receipts and MO wait this long to share a produce request (their deliver_sm_resp waits for the ack). */
+  produceLingerMs?: number;
 }
 
 /**
@@ -94,6 +96,7 @@ class ReportStream {
 }
 
 const ENCODING: Record<string, Encoding> = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 };
+const OUTCOME_LABEL: Record<number, string> = { [SubmitOutcome.SUBMITTED]: 'submitted', [SubmitOutcome.FAILED]: 'failed', [SubmitOutcome.UNKNOWN]: 'unknown', [SubmitOutcome.RETRYING]: 'retrying' };
 
 /**
  * The connector for one carrier: consumes sms.outbound.<carrier>.v1 in batches, renders each
@@ -119,7 +122,7 @@ export class SmppConnector {
   constructor(private readonly options: SmppConnectorOptions) {
     const { carrier, logger } = options;
     this.topic = outboundTopic(carrier.id);
-    this.producer = new EventProducer(options.kafka, { createPartitioner: murmur2Partitioner });
+    this.producer = new EventProducer(options.kafka, { createPartitioner: murmur2Partitioner, lingerMs: options.produceLingerMs ?? 10 });
     this.metrics = new ConnectorMetrics(options.registry, carrier.id, () => this.pool);
     this.pool = new CarrierSessionPool(
       {
@@ -288,7 +291,7 @@ export class SmppConnector {
       clientReference: m?.clientReference ?? '',
       ...fields,
     });
-    this.metrics.segments.inc({ carrier: this.carrierId, outcome: SubmitOutcome[value.outcome]?.toLowerCase() ?? 'unknown' });
+    this.metrics.segment(OUTCOME_LABEL[value.outcome] ?? 'unspecified');
     return { topic: TOPICS.submitted, key: value.messageId, value };
   }
 
@@ -366,10 +369,10 @@ export class SmppConnector {
     try {
       if (receipt) await this.publishReceipt(pdu);
       else await this.acceptMo(pdu);
-      this.metrics.incoming.inc({ carrier: this.carrierId, kind, result: 'stored' });
+      this.metrics.incomingPdu(kind, 'stored');
       return 0;
     } catch (err) {
-      this.metrics.incoming.inc({ carrier: this.carrierId, kind, result: 'error' });
+      this.metrics.incomingPdu(kind, 'error');
       throw err;
     }
   }
