@@ -1,4 +1,8 @@
 // Sessions and the pool over real TCP against a scriptable node-smpp SMSC.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { SmppError, TLV, readReceipt, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/domain';
 import { CarrierSession, CarrierSessionPool, type PoolSettings, type SessionSettings, type SubmitResult } from './index';
@@ -214,5 +218,56 @@ describe('CarrierSessionPool (real TCP)', () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => p.submit(segment(`4477007${String(i).padStart(5, '0')}`, `r${i}`))));
     expect(results.every((r) => r.kind === 'submitted')).toBe(true);
     expect(results.some((r) => r.attempts === 2)).toBe(true);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1 made with the openssl CLI; undefined when openssl is missing. */
+function selfSignedCertificate(): { key: string; cert: string } | undefined {
+  try {
+    const dir = mkdtempSync(join(tmpdir(), 'smpp-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } catch {
+    return undefined;
+  }
+}
+
+describe('SMPP over TLS and transmitter+receiver binds', () => {
+  const tls = selfSignedCertificate();
+  const itTls = tls ? it : it.skip;
+
+  itTls('binds and submits over TLS; refuses an unverifiable certificate when asked to verify', async () => {
+    const smsc = new MiniSmsc({ tls });
+    await smsc.start();
+    try {
+      const session = new CarrierSession(sessionSettings(smsc.port, { tls: true, tlsRejectUnauthorized: false }), handler, logger);
+      await session.open();
+      expect((await session.submit(segment('447700900010', 'secure'))).commandStatus).toBe(0);
+      await session.unbind();
+      const strict = new CarrierSession(sessionSettings(smsc.port, { tls: true, tlsRejectUnauthorized: true }), handler, logger);
+      await expect(strict.open()).rejects.toMatchObject({ code: 'SMPP.CONNECT_FAILED', message: expect.stringMatching(/self.signed|certificate/i) });
+    } finally {
+      await smsc.stop();
+    }
+  });
+
+  it('submits on transmitters and receives on receivers', async () => {
+    const smsc = new MiniSmsc();
+    await smsc.start();
+    const received: IncomingMessagePdu[] = [];
+    const pool = new CarrierSessionPool(poolSettings(smsc.port, { bindMode: 'transmitter+receiver', binds: 1 }), async (pdu) => (received.push(pdu), 0), logger);
+    try {
+      pool.start();
+      await pool.whenBound(2000);
+      while (smsc.binds < 2) await new Promise((r) => setTimeout(r, 10));
+      expect([...smsc.bindTypes.values()].sort()).toEqual(['bind_receiver', 'bind_transmitter']);
+      expect(pool.binds().map((b) => b.name)).toEqual(['t#tx1', 't#rx1']);
+      expect(await pool.submit(segment('447700900011', 'tx'))).toMatchObject({ kind: 'submitted' });
+      expect(await smsc.deliver({ source_addr: '447700900011', destination_addr: 'ACME', short_message: 'hi' })).toBe(0);
+      expect(received).toHaveLength(1);
+    } finally {
+      await pool.stop(500);
+      await smsc.stop();
+    }
   });
 });

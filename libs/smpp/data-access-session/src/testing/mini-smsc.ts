@@ -11,6 +11,8 @@ export interface MiniSmscOptions {
   tps?: number;
   /** Delay before each submit_sm_resp. */
   responseDelayMs?: number;
+  /** Serve SMPP over TLS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface MiniSubmit {
@@ -52,7 +54,7 @@ export class MiniSmsc {
   }
 
   start(): Promise<void> {
-    this.server = smpp.createServer({}, (session) => this.onSession(session));
+    this.server = smpp.createServer(this.options.tls ? { ...this.options.tls } : {}, (session) => this.onSession(session));
     return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
   }
 
@@ -66,9 +68,13 @@ export class MiniSmsc {
     for (const s of this.sessions) s.socket.destroy();
   }
 
-  /** Sends a deliver_sm on the first bound session; resolves with the ESME's command_status. */
+  /** Bind type of each bound session. */
+  readonly bindTypes = new Map<smpp.Session, string>();
+
+  /** Sends a deliver_sm on the first session bound to receive; resolves with the ESME's command_status. */
   deliver(fields: Record<string, unknown>): Promise<number> {
-    const session = [...this.sessions][0];
+    const session = [...this.sessions].find((s) => this.bindTypes.get(s) !== 'bind_transmitter');
+    if (!session) return Promise.reject(new Error('no session bound to receive'));
     return new Promise((resolve) => session.send(new smpp.PDU('deliver_sm', fields), (resp: smpp.PDU) => resolve(resp.command_status)));
   }
 
@@ -79,7 +85,10 @@ export class MiniSmsc {
     const onBind = (pdu: smpp.PDU) => {
       if (!this.answering) return;
       const ok = pdu['system_id'] === (this.options.systemId ?? 'smsgw') && pdu['password'] === (this.options.password ?? 'secret');
-      if (ok) this.binds++;
+      if (ok) {
+        this.binds++;
+        this.bindTypes.set(session, pdu.command);
+      }
       session.send(pdu.response({ command_status: ok ? 0 : 0x0e, system_id: 'mini' }));
     };
     session.on('bind_transceiver', onBind);
