@@ -1,9 +1,11 @@
 // The simulator over real TCP, driven by the plain node-smpp client a gateway would use.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator, type StartSimulatorOptions } from './index';
+import { smpp } from './smsc/node-smpp';
 import { connectEsme, sleep, within, type TestEsme } from './testing/esme-client';
 
 const RECEIPT = /^id:(\S+) sub:(\d{3}) dlvrd:(\d{3}) submit date:(\d{10}) done date:(\d{10}) stat:([A-Z]{7}) err:(\d{3}) text:(.*)$/;
@@ -178,6 +180,51 @@ describe('binds', () => {
     expect(unbind).toMatchObject({ command: 'unbind_resp', command_status: 0 });
     await expect(within(c.closed, 1000)).resolves.toBeUndefined();
     expect(sim.stats()).toMatchObject({ enquireLinks: 1, binds: { unbinds: 1 } });
+  });
+});
+
+describe('framing', () => {
+  it('reads PDUs split byte by byte across TCP segments, and several in one segment', async () => {
+    await start();
+    const bytes = (command: string, fields: Record<string, unknown>, seq: number): Buffer => {
+      const pdu = new smpp.PDU(command, fields);
+      pdu.sequence_number = seq;
+      return (pdu as unknown as { toBuffer(): Buffer }).toBuffer();
+    };
+    const socket = tcpConnect({ host: '127.0.0.1', port: sim.port });
+    socket.setNoDelay(true);
+    const received: Buffer[] = [];
+    socket.on('data', (d: Buffer) => received.push(d));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    for (const b of bytes('bind_transceiver', { system_id: 'smsgw', password: 'secret' }, 1)) {
+      socket.write(Buffer.from([b]));
+      await sleep(1);
+    }
+    socket.write(Buffer.concat([1, 2, 3].map((n) => bytes('submit_sm', { destination_addr: '447700900123', short_message: `m${n}` }, 10 + n))));
+    const responses = (): Array<[number, number, number]> => {
+      const all = Buffer.concat(received);
+      const out: Array<[number, number, number]> = [];
+      for (let o = 0; o + 16 <= all.length; o += all.readUInt32BE(o)) out.push([all.readUInt32BE(o + 4), all.readUInt32BE(o + 8), all.readUInt32BE(o + 12)]);
+      return out;
+    };
+    const deadline = Date.now() + 2000;
+    while (responses().length < 4 && Date.now() < deadline) await sleep(10);
+    socket.destroy();
+    expect(responses()).toEqual([
+      [0x80000009, 0, 1],
+      [0x80000004, 0, 11],
+      [0x80000004, 0, 12],
+      [0x80000004, 0, 13],
+    ]);
+  });
+
+  it('closes a connection that sends a PDU length no SMPP peer would', async () => {
+    await start();
+    const socket = tcpConnect({ host: '127.0.0.1', port: sim.port });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.write(Buffer.from('0000000800000015', 'hex'));
+    await expect(within(closed, 1000)).resolves.toBeUndefined();
   });
 });
 
