@@ -232,22 +232,26 @@ describe('throttling and window', () => {
   it('answers ESME_RTHROTTLED above the TPS cap and accepts again as tokens return', async () => {
     await start({ config: { tps: 20 } });
     const c = await esme();
+    const started = performance.now();
     const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => c.submit({ short_message: `m${i}` })));
-    const statuses = answers.map((a) => a.command_status);
-    const accepted = statuses.filter((s) => s === 0).length;
-    expect(accepted).toBeGreaterThanOrEqual(20); // the burst, plus a token if the 60 took over 50 ms
-    expect(accepted).toBeLessThanOrEqual(22);
-    expect(statuses.filter((s) => s === ESME_RTHROTTLED)).toHaveLength(60 - accepted);
-    expect(answers.filter((a) => a.command_status === ESME_RTHROTTLED).every((a) => a['message_id'] === undefined || a['message_id'] === '')).toBe(true);
-    await sleep(260); // 5 tokens at 20/s
+    const accepted = answers.filter((a) => a.command_status === 0).length;
+    const throttled = answers.filter((a) => a.command_status === ESME_RTHROTTLED);
+    // The burst of 20, plus whatever tokens came back while the 60 were on their way.
+    expect(accepted).toBeGreaterThanOrEqual(20);
+    expect(accepted).toBeLessThanOrEqual(20 + Math.ceil((20 * (performance.now() - started)) / 1000));
+    expect(throttled).toHaveLength(60 - accepted);
+    expect(throttled.every((a) => !a['message_id'])).toBe(true);
+
+    await sleep(260); // ≈ 5 tokens at 20/s
     const later = await Promise.all(Array.from({ length: 10 }, (_, i) => c.submit({ short_message: `n${i}` })));
-    expect(later.filter((a) => a.command_status === 0).length).toBeGreaterThanOrEqual(4);
-    expect(later.filter((a) => a.command_status === 0).length).toBeLessThanOrEqual(8);
-    expect(sim.stats().submits).toMatchObject({ received: 70, throttled: 70 - sim.stats().submits.accepted });
+    const acceptedLater = later.filter((a) => a.command_status === 0).length;
+    expect(acceptedLater).toBeGreaterThanOrEqual(4);
+    expect(accepted + acceptedLater).toBeLessThanOrEqual(20 + Math.ceil((20 * (performance.now() - started)) / 1000));
+    expect(sim.stats().submits).toMatchObject({ received: 70, accepted: accepted + acceptedLater, throttled: 70 - accepted - acceptedLater });
   });
 
   it('answers ESME_RMSGQFUL beyond its window while responses are delayed', async () => {
-    await start({ config: { window: 3, responseDelay: 100 } });
+    await start({ config: { window: 3, responseDelay: 1000 } }); // long enough that all 5 arrive before any answer
     const c = await esme();
     const answers = await Promise.all(Array.from({ length: 5 }, (_, i) => c.submit({ short_message: `w${i}` })));
     expect(answers.map((a) => a.command_status).sort()).toEqual([0, 0, 0, ESME_RMSGQFUL, ESME_RMSGQFUL]);
