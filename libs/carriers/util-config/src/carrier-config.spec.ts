@@ -37,6 +37,9 @@ describe('carriers config', () => {
     expect(c.permanentErrors).toEqual(DEFAULT_PERMANENT_ERRORS);
     expect(c.timeouts.responseMs).toBe(10_000);
     expect(c.reconnect).toEqual({ initialMs: 1000, maxMs: 60000, multiplier: 2, jitter: 0.2 });
+    expect(c.receiptIdFormat).toBe('same');
+    // The dlr-processor's setting in the same file is accepted.
+    expect(carrierById(parseCarriersConfig('carriers:\n  b:\n    host: h\n    systemId: s\n    receiptIdFormat: hex-to-decimal\n'), 'b').receiptIdFormat).toBe('hex-to-decimal');
   });
 
   it('accepts permanent errors by name or number', () => {

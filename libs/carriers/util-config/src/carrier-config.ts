@@ -70,7 +70,14 @@ export interface CarrierConfig {
   serviceType: string;
   timeouts: CarrierTimeouts;
   reconnect: ReconnectPolicy;
+  /**
+   * How the carrier writes SMSC ids in receipts compared to submit_sm_resp (read by the
+   * dlr-processor for matching): same, hex-to-decimal, decimal-to-hex.
+   */
+  receiptIdFormat: ReceiptIdFormat;
 }
+
+export type ReceiptIdFormat = 'same' | 'hex-to-decimal' | 'decimal-to-hex';
 
 export interface CarriersConfig {
   carriers: Map<string, CarrierConfig>;
@@ -281,6 +288,7 @@ function readCarrier(id: string, raw: unknown, problems: Problems): CarrierConfi
     serviceType: f.string('serviceType', '', { maxLength: 5 }),
     timeouts: readTimeouts(f.object('timeouts')),
     reconnect: readReconnect(f.object('reconnect')),
+    receiptIdFormat: f.oneOf('receiptIdFormat', ['same', 'hex-to-decimal', 'decimal-to-hex'] as const, 'same'),
   };
   f.rejectUnknown();
   return carrier;
