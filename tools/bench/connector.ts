@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   if (profiler) say(`CPU profile of the connector phase: ${await profiler()}`);
   const { stats } = await ask<{ stats: { submits: { accepted: number; throttled: number }; duplicateSubmits: number } }>(child, 'stats');
-  if (process.argv.includes('--debug')) console.log(await registry.getSingleMetricAsString('smsgw_smpp_submit_latency_seconds'));
+  if (process.argv.includes('--debug')) for (const m of ['smsgw_smpp_submit_latency_seconds', 'smsgw_smpp_consumer_pauses_total']) console.log(await registry.getSingleMetricAsString(m));
   await connector.stop();
   await admin.disconnect();
   child.send({ cmd: 'stop' });

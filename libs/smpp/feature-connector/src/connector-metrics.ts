@@ -25,6 +25,7 @@ export class ConnectorMetrics {
   readonly segments;
   readonly incoming;
   readonly consumerPaused;
+  readonly consumerPauses;
 
   constructor(
     registry: Registry,
@@ -40,6 +41,7 @@ export class ConnectorMetrics {
     this.lateResponses = counter(registry, 'smsgw_smpp_late_responses_total', 'submit_sm_resp received after the response timeout.', ['carrier', 'command_status']);
     this.segments = counter(registry, 'smsgw_smpp_segments_total', 'Segments by final submit outcome (submitted, failed, unknown, retrying).', ['carrier', 'outcome']);
     this.incoming = counter(registry, 'smsgw_smpp_deliver_sm_total', 'deliver_sm/data_sm received, by kind (receipt, mo) and result (stored, error).', ['carrier', 'kind', 'result']);
+    this.consumerPauses = counter(registry, 'smsgw_smpp_consumer_pauses_total', 'Times the carrier outbound partitions were paused for back-pressure (windows full or throttled).', ['carrier']);
     this.consumerPaused = new Gauge({ name: 'smsgw_smpp_consumer_paused', help: '1 while the carrier outbound partitions are paused for back-pressure.', labelNames: ['carrier'], registers: [registry] });
     new Gauge({
       name: 'smsgw_smpp_bind_state',

@@ -254,6 +254,7 @@ export class SmppConnector {
 
   private onPressure(saturated: boolean): void {
     this.paused = saturated;
+    if (saturated) this.metrics.consumerPauses.inc({ carrier: this.carrierId });
     this.metrics.consumerPaused.set({ carrier: this.carrierId }, saturated ? 1 : 0);
     if (!this.consumer || this.stopping) return;
     if (saturated) this.consumer.pause([{ topic: this.topic.name }]);
