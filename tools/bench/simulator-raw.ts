@@ -114,8 +114,10 @@ async function run(args: Args, host: string, port: number, window: number, child
   const c: Counters = { ok: 0, errors: 0, receipts: 0, measuring: false, stopped: false };
   const tag = `${process.pid}-${++runNumber}`; // every run's messages differ: no false duplicates
   const sessions: Array<{ close(): void }> = [];
-  const bind = args.client === 'raw' ? () => bindRaw(host, port, window, args.receipts, tag, c, sessions) : () => bindSmpp(host, port, window, args.receipts, args.noDelay, tag, c, sessions);
-  await Promise.all(Array.from({ length: args.binds }, bind));
+  // Each bind's messages differ too (the tag names the bind).
+  const bind = (i: number): Promise<void> =>
+    args.client === 'raw' ? bindRaw(host, port, window, args.receipts, `${tag}-${i}`, c, sessions) : bindSmpp(host, port, window, args.receipts, args.noDelay, `${tag}-${i}`, c, sessions);
+  await Promise.all(Array.from({ length: args.binds }, (_, i) => bind(i)));
   await sleep(1000); // warm-up
   const before = await child?.report();
   c.measuring = true;
