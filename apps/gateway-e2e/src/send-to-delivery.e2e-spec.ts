@@ -2,7 +2,7 @@ import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOPICS } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { Encoding, MessageStatus, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -10,9 +10,12 @@ import { ROOT, eventually, smsClient, startStack } from './gateway';
 
 // The walking skeleton end to end: every app as its own process, the real broker and database,
 // the SMSC simulator over real SMPP. Ports differ from `npm start`'s so both can run.
-// Assumes no other smsgw stack consumes from the same Kafka (consumer groups are shared).
 const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/smsgw';
+// Own topics and consumer groups for this run: nothing left on the broker by other tests (or an
+// earlier run) stands in the way, and nothing of this run reaches a dev stack on the same broker.
+const KAFKA_TOPIC_PREFIX = `e2e-${Date.now().toString(36)}.`;
+setTopicPrefix(KAFKA_TOPIC_PREFIX);
 const PORTS = { simulatorSmpp: 12775, simulatorHttp: 18086, ingestHttp: 18081, ingestGrpc: 15051, encoderHttp: 18082, routerHttp: 18083, connectorHttp: 18084, dlrHttp: 18085 };
 
 const GSM_TEXT = 'Your code is 123456. Valid for 5 minutes.';
@@ -31,7 +34,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const routesFile = join(work, 'routes.yaml');
     // Only UK numbers have a route, so a US number shows NO_ROUTE.
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
-    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
     await db.connect();
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { runMain, startService } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
@@ -7,6 +8,7 @@ import { AppModule } from './app.module';
 import { ROUTER_ENV } from './env';
 
 const config = loadConfig(ROUTER_ENV);
+setTopicPrefix(config.KAFKA_TOPIC_PREFIX);
 const logger = createLogger({ app: 'router', level: config.LOG_LEVEL, redact: config.LOG_REDACT === 'on' });
 
 runMain(logger, async () => {

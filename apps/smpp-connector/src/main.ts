@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { runMain, startService } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
@@ -8,6 +9,7 @@ import { AppModule } from './app.module';
 import { CONNECTOR_ENV } from './env';
 
 const config = loadConfig(CONNECTOR_ENV);
+setTopicPrefix(config.KAFKA_TOPIC_PREFIX);
 const logger = createLogger({ app: 'smpp-connector', level: config.LOG_LEVEL, redact: config.LOG_REDACT === 'on' });
 
 useNodeTextEncoding();

@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { TOPICS, decodeBatch, startBatchConsumer, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
@@ -14,7 +14,7 @@ import { SendMessageService } from './send-message.service';
  * one produce request, before the batch commits — a bad event never blocks its partition.
  */
 @Injectable()
-export class SubmitEventsConsumer implements OnModuleInit, OnApplicationShutdown {
+export class SubmitEventsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   private consumer: Consumer | undefined;
 
   constructor(
@@ -27,7 +27,9 @@ export class SubmitEventsConsumer implements OnModuleInit, OnApplicationShutdown
     health.add('submit-consumer', () => this.consumer !== undefined || 'sms.submit.v1 consumer not started');
   }
 
-  async onModuleInit(): Promise<void> {
+  // After every onModuleInit (NestJS runs those of one module concurrently): the producer has
+  // created the topics and connected before the first batch.
+  async onApplicationBootstrap(): Promise<void> {
     this.consumer = await startBatchConsumer(this.kafka, { groupId: 'smsgw-ingest', topics: [TOPICS.submit], logger: this.logger, concurrency: 2, handle: (b) => this.handle(b) });
   }
 

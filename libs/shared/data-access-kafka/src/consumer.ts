@@ -1,6 +1,6 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@smsgw/shared/util-logging';
-import type { Topic } from './topics';
+import { prefixed, type Topic } from './topics';
 import { watchConsumerLag } from './consumer-lag';
 
 export interface ConsumedBatch {
@@ -57,8 +57,9 @@ export function decodeBatch<T>(topic: Topic<T>, messages: KafkaMessage[]): Decod
  * kafkajs re-fetch from the last commit (after its retry back-off).
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
+  const groupId = prefixed(options.groupId);
   const consumer = kafka.consumer({
-    groupId: options.groupId,
+    groupId,
     sessionTimeout: 30_000,
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
@@ -87,7 +88,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     },
   });
   if (options.lagIntervalMs !== 0) {
-    const lag = watchConsumerLag(kafka, { groupId: options.groupId, topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), logger: options.logger, intervalMs: options.lagIntervalMs });
+    const lag = watchConsumerLag(kafka, { groupId, topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), logger: options.logger, intervalMs: options.lagIntervalMs });
     consumer.on(consumer.events.STOP, () => void lag.stop());
   }
   return consumer;

@@ -23,7 +23,29 @@ export interface Topic<T> {
   readonly codec: Codec<T>;
 }
 
-const topic = <T>(name: string, codec: Codec<T>): Topic<T> => ({ name, codec });
+let topicPrefix = '';
+
+/**
+ * Prefix for every topic and consumer group name of this process (KAFKA_TOPIC_PREFIX), so that
+ * environments sharing a cluster (staging beside production, a test run beside a dev stack) stay
+ * apart. Set once in main.ts, before any Kafka client starts.
+ */
+export function setTopicPrefix(prefix: string): void {
+  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new Error(`topic prefix "${prefix}" may hold only letters, digits, ".", "_" and "-"`);
+  topicPrefix = prefix;
+}
+
+/** A topic or consumer group name with this process's prefix. */
+export function prefixed(name: string): string {
+  return topicPrefix + name;
+}
+
+const topic = <T>(base: string, codec: Codec<T>): Topic<T> => ({
+  get name() {
+    return topicPrefix + base;
+  },
+  codec,
+});
 
 /** Every topic of the gateway, in one place (see DESIGN.md "The flow"). */
 export const TOPICS = {

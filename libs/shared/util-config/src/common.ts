@@ -3,6 +3,7 @@ import { int, list, oneOf, str } from './config';
 // Settings every service shares. Apps spread these into their own env.ts schema.
 export const KAFKA_SETTINGS = {
   KAFKA_BROKERS: list(['127.0.0.1:9092'], 'Kafka bootstrap brokers, comma-separated host:port.'),
+  KAFKA_TOPIC_PREFIX: str('', 'Prefix for every topic and consumer group name, e.g. "staging."; keeps environments sharing a cluster apart.'),
   KAFKA_CLIENT_ID: str('smsgw', 'Client id prefix sent to Kafka (the app name is appended).'),
   KAFKA_TOPIC_PARTITIONS: int(4, 'Partitions for topics smsgw creates; bounds consumer parallelism.', { min: 1, max: 1024 }),
   KAFKA_REPLICATION_FACTOR: int(1, 'Replication factor for topics smsgw creates (3 in production).', { min: 1, max: 7 }),
