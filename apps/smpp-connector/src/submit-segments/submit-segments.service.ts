@@ -7,7 +7,7 @@ import type { Logger } from '@smsgw/shared/util-logging';
 import type { Registry } from '@smsgw/shared/util-metrics';
 import { SmppConnector } from '@smsgw/smpp/feature-connector';
 import type { ConnectorEnv } from '../env';
-import { loadCarrier } from './carrier.loader';
+import { loadCarrier, watchCarrier } from './carrier.loader';
 
 /**
  * The connector's lifecycle in the Nest app: sms.outbound.<carrier>.v1 → SMPP binds → reports,
@@ -15,10 +15,11 @@ import { loadCarrier } from './carrier.loader';
  */
 @Injectable()
 export class SubmitSegmentsService implements OnModuleInit, OnApplicationShutdown {
-  readonly carrier: CarrierConfig;
+  carrier: CarrierConfig;
   readonly connector: SmppConnector;
+  private stopWatching: (() => void) | undefined;
 
-  constructor(@Inject(CONFIG) config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
+  constructor(@Inject(CONFIG) private readonly config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
     this.carrier = loadCarrier(config.CARRIERS_FILE, config.CARRIER_ID);
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-connector-${this.carrier.id}`, logger });
     this.connector = new SmppConnector({
@@ -44,10 +45,21 @@ export class SubmitSegmentsService implements OnModuleInit, OnApplicationShutdow
   async onModuleInit(): Promise<void> {
     this.logger.info({ host: this.carrier.host, port: this.carrier.port, tls: this.carrier.tls, binds: this.carrier.binds, window: this.carrier.window, tps: this.carrier.tps }, 'starting connector');
     await this.connector.start();
+    // The carriers file is hot: a valid change applies without a restart; an invalid one is refused.
+    this.stopWatching = watchCarrier(
+      this.config.CARRIERS_FILE,
+      this.carrier.id,
+      (carrier) => {
+        this.carrier = carrier;
+        this.connector.updateCarrier(carrier).catch((err: Error) => this.logger.error({ err: err.message }, 'could not apply the new carrier settings'));
+      },
+      (err) => this.logger.error({ err: err.message }, 'carriers file change refused; keeping the previous settings'),
+    );
   }
 
   async onApplicationShutdown(signal?: string): Promise<void> {
     this.logger.info({ signal }, 'shutting down');
+    this.stopWatching?.();
     await this.connector.stop();
   }
 }

@@ -86,7 +86,9 @@ export class CarrierSessionPool {
   private nextOrder = 0;
   private readonly bucket: TokenBucket;
   private readonly governor: ThrottleGovernor;
-  private readonly permanent: Set<number>;
+  private permanent: Set<number>;
+  /** Bumped when the bind layout changes: loops of an older generation end. */
+  private generation = 0;
   private pumping = false;
   private pumpAgain = false;
   private wakeTimer: NodeJS.Timeout | undefined;
@@ -99,7 +101,7 @@ export class CarrierSessionPool {
   private governorTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly settings: PoolSettings,
+    private settings: PoolSettings,
     private readonly onIncoming: IncomingHandler,
     private readonly logger: Logger,
     private readonly observer: PoolObserver = {},
@@ -108,21 +110,70 @@ export class CarrierSessionPool {
     this.bucket = new TokenBucket(settings.tps, burstFor(settings.tps), Date.now());
     this.governor = new ThrottleGovernor(settings.throttle ?? DEFAULT_THROTTLE_GOVERNOR, random);
     this.permanent = new Set(settings.permanentErrors);
-    const pairs = settings.bindMode === 'transmitter+receiver';
-    for (let i = 1; i <= settings.binds; i++) {
-      if (pairs) {
-        this.bindNames.push(`${settings.carrierId}#tx${i}`, `${settings.carrierId}#rx${i}`);
+    this.buildLayout();
+  }
+
+  private buildLayout(): void {
+    const { bindMode, binds, carrierId } = this.settings;
+    this.bindNames.length = 0;
+    this.bindTypes.length = 0;
+    this.sessions.length = 0;
+    for (let i = 1; i <= binds; i++) {
+      if (bindMode === 'transmitter+receiver') {
+        this.bindNames.push(`${carrierId}#tx${i}`, `${carrierId}#rx${i}`);
         this.bindTypes.push('transmitter', 'receiver');
       } else {
-        this.bindNames.push(`${settings.carrierId}#${i}`);
+        this.bindNames.push(`${carrierId}#${i}`);
         this.bindTypes.push('transceiver');
       }
     }
   }
 
+  /**
+   * Applies changed carrier settings without a restart. Rates, the permanent set and the
+   * unknown-outcome policy apply at once; connection settings by rebinding one session at a time
+   * (each drains its window first); a different number of binds or bind mode rebuilds the binds.
+   */
+  async updateSettings(next: PoolSettings): Promise<void> {
+    const prev = this.settings;
+    this.settings = next;
+    this.permanent = new Set(next.permanentErrors);
+    this.pump();
+    if (this.stopping) return;
+    if (prev.binds !== next.binds || prev.bindMode !== next.bindMode) {
+      this.logger.info({ carrier: next.carrierId, binds: next.binds, bindMode: next.bindMode }, 'bind layout changed: rebinding every session');
+      const gen = ++this.generation;
+      const old = this.sessions.slice();
+      const oldLoops = this.loops.splice(0);
+      for (const wake of this.sleepers) wake();
+      await Promise.all(old.map((s) => s && this.drainAndUnbind(s)));
+      await Promise.all(oldLoops);
+      if (this.stopping || gen !== this.generation) return;
+      this.buildLayout();
+      for (let i = 0; i < this.bindNames.length; i++) this.loops.push(this.runBind(i, gen));
+      return;
+    }
+    if (JSON.stringify(prev.session) !== JSON.stringify(next.session)) {
+      this.logger.info({ carrier: next.carrierId }, 'connection settings changed: rebinding the sessions one at a time');
+      for (const s of this.sessions.slice()) {
+        if (!s || this.stopping) continue;
+        await this.drainAndUnbind(s);
+        const deadline = Date.now() + next.session.timeouts.connectMs + next.session.timeouts.bindMs + next.reconnect.maxMs;
+        while (!this.stopping && this.bindsUp < this.bindNames.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  private async drainAndUnbind(session: CarrierSession): Promise<void> {
+    session.drain();
+    const deadline = Date.now() + this.settings.session.timeouts.responseMs;
+    while (session.windowInUse > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await session.unbind();
+  }
+
   /** Starts every bind's connect/bind/reconnect loop; returns at once. */
   start(): void {
-    for (let i = 0; i < this.bindNames.length; i++) this.loops.push(this.runBind(i));
+    for (let i = 0; i < this.bindNames.length; i++) this.loops.push(this.runBind(i, this.generation));
     this.governorTimer = setInterval(() => {
       this.governor.tick(Date.now());
       this.pump();
@@ -204,10 +255,10 @@ export class CarrierSessionPool {
     await Promise.all(this.loops);
   }
 
-  private async runBind(index: number): Promise<void> {
+  private async runBind(index: number, gen: number): Promise<void> {
     const name = this.bindNames[index];
     let attempt = 0;
-    while (!this.stopping) {
+    while (!this.stopping && gen === this.generation) {
       const session = new CarrierSession({ ...this.settings.session, name, bindType: this.bindTypes[index] }, this.sessionHandler(), this.logger);
       this.sessions[index] = session;
       try {
@@ -217,19 +268,20 @@ export class CarrierSessionPool {
         for (const wake of this.boundWaiters.splice(0)) wake();
         this.pump();
         const error = await session.closed;
-        if (this.stopping) break;
-        this.logger.warn({ bind: name, code: error?.code, err: error?.message }, 'session closed; rebinding');
+        if (this.stopping || gen !== this.generation) break;
+        if (error) this.logger.warn({ bind: name, code: error.code, err: error.message }, 'session closed; rebinding');
+        else this.logger.info({ bind: name }, 'session unbound; binding again');
       } catch (err) {
         const error = err as SmppError;
         this.observer.bindError?.(name, error);
         this.logger.error({ bind: name, code: error.code, commandStatus: error.statusName, err: error.message }, 'bind failed');
         await session.closed;
       }
-      if (this.stopping) break;
+      if (this.stopping || gen !== this.generation) break;
       attempt++;
       const delay = backoffDelay(attempt, this.settings.reconnect, this.random);
       await this.sleep(delay);
-      if (!this.stopping) this.observer.reconnect?.(name);
+      if (!this.stopping && gen === this.generation) this.observer.reconnect?.(name);
     }
   }
 

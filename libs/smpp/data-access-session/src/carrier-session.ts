@@ -97,6 +97,7 @@ export class CarrierSession {
   /** Sequence numbers whose submit timed out, remembered briefly to recognise late responses. */
   private readonly timedOut = new Map<number, number>();
   private corked = false;
+  private draining = false;
 
   constructor(
     readonly settings: SessionSettings,
@@ -124,7 +125,12 @@ export class CarrierSession {
   }
 
   get windowFree(): number {
-    return this.stateValue === 'BOUND' && this.settings.bindType !== 'receiver' ? this.window.free : 0;
+    return this.stateValue === 'BOUND' && !this.draining && this.settings.bindType !== 'receiver' ? this.window.free : 0;
+  }
+
+  /** Takes no new submits (its window drains); used before a planned unbind. */
+  drain(): void {
+    this.draining = true;
   }
 
   /** Connects and binds; rejects with SmppError (connect failure, bind refused with its status name, timeout). */

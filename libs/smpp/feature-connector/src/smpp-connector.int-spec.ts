@@ -248,6 +248,28 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
   });
 });
 
+describe('SmppConnector hot carrier settings', () => {
+  it('moves to another SMSC and another bind count without a restart', async () => {
+    const { carrier, connector, sim } = await start();
+    const other = await startSimulator({});
+    try {
+      await connector.updateCarrier({ ...carrier, port: other.port });
+      expect(other.boundCount()).toBe(2);
+      expect(sim.boundCount()).toBe(0);
+      await connector.updateCarrier({ ...carrier, port: other.port, binds: 1 });
+      expect(connector.pool.bindsConfigured).toBe(1);
+      await connector.pool.whenBound(5_000);
+      const ids = await publish(carrier.id, [outbound(carrier.id, '+447700900321', 'after the move')]);
+      const reports = (await reportsFor(ids)).map((e) => e.value);
+      expect(reports).toEqual([expect.objectContaining({ outcome: SubmitOutcome.SUBMITTED })]);
+      expect(other.stats().submits.accepted).toBe(1);
+      expect(sim.stats().submits.accepted).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('SmppConnector killed with SIGKILL and restarted', () => {
   function spawnConnector(settings: Record<string, unknown>): Promise<ChildProcess> {
     const child = fork(join(__dirname, 'testing/connector-process.ts'), [], {

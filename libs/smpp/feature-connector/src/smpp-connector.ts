@@ -6,7 +6,7 @@ import { EventProducer, TOPICS, decodeBatch, ensureTopics, outboundTopic, startB
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Registry } from '@smsgw/shared/util-metrics';
 import { CarrierHealth, Encoding, InboundMessage, OutboundMessage, RawReceipt, RetryRequest, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
-import { CarrierSessionPool, type SubmitResult } from '@smsgw/smpp/data-access-session';
+import { CarrierSessionPool, type PoolSettings, type SubmitResult } from '@smsgw/smpp/data-access-session';
 import {
   TLV,
   commandStatusName,
@@ -98,6 +98,33 @@ class ReportStream {
 const ENCODING: Record<string, Encoding> = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 };
 const OUTCOME_LABEL: Record<number, string> = { [SubmitOutcome.SUBMITTED]: 'submitted', [SubmitOutcome.FAILED]: 'failed', [SubmitOutcome.UNKNOWN]: 'unknown', [SubmitOutcome.RETRYING]: 'retrying' };
 
+function poolSettings(carrier: CarrierConfig, replicas: number): PoolSettings {
+  return {
+    carrierId: carrier.id,
+    session: {
+      host: carrier.host,
+      port: carrier.port,
+      tls: carrier.tls,
+      tlsRejectUnauthorized: carrier.tlsRejectUnauthorized,
+      systemId: carrier.systemId,
+      password: carrier.password,
+      systemType: carrier.systemType,
+      window: carrier.window,
+      timeouts: carrier.timeouts,
+    },
+    bindMode: carrier.bindMode,
+    binds: carrier.binds,
+    tps: replicaRate(carrier.tps, replicas),
+    permanentErrors: carrier.permanentErrors,
+    unknownOutcome: carrier.unknownOutcome,
+    reconnect: carrier.reconnect,
+  };
+}
+
+function renderSettings(carrier: CarrierConfig, references: RenderSettings['references']): RenderSettings {
+  return { carrierId: carrier.id, ...carrier.encoding, registeredDelivery: carrier.registeredDelivery, serviceType: carrier.serviceType, references };
+}
+
 /**
  * The connector for one carrier: consumes sms.outbound.<carrier>.v1 in batches, renders each
  * message's segments with the carrier's encoding settings, submits them through the carrier's
@@ -110,7 +137,9 @@ export class SmppConnector {
   readonly metrics: ConnectorMetrics;
   private readonly producer: EventProducer;
   private readonly topic: Topic<OutboundMessage>;
-  private readonly renderSettings: RenderSettings;
+  private renderSettings: RenderSettings;
+  private carrier: CarrierConfig;
+  private readonly references: RenderSettings['references'];
   private readonly reassembly: MoReassembly;
   private consumer: Consumer | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
@@ -125,26 +154,7 @@ export class SmppConnector {
     this.producer = new EventProducer(options.kafka, { createPartitioner: murmur2Partitioner, lingerMs: options.produceLingerMs ?? 10 });
     this.metrics = new ConnectorMetrics(options.registry, carrier.id, () => this.pool);
     this.pool = new CarrierSessionPool(
-      {
-        carrierId: carrier.id,
-        session: {
-          host: carrier.host,
-          port: carrier.port,
-          tls: carrier.tls,
-          tlsRejectUnauthorized: carrier.tlsRejectUnauthorized,
-          systemId: carrier.systemId,
-          password: carrier.password,
-          systemType: carrier.systemType,
-          window: carrier.window,
-          timeouts: carrier.timeouts,
-        },
-        bindMode: carrier.bindMode,
-        binds: carrier.binds,
-        tps: replicaRate(carrier.tps, options.replicas),
-        permanentErrors: carrier.permanentErrors,
-        unknownOutcome: carrier.unknownOutcome,
-        reconnect: carrier.reconnect,
-      },
+      poolSettings(carrier, options.replicas),
       (pdu) => this.onIncoming(pdu),
       logger,
       this.metrics.observer({
@@ -158,18 +168,28 @@ export class SmppConnector {
         pressure: (saturated) => this.onPressure(saturated),
       }),
     );
-    this.renderSettings = {
-      carrierId: carrier.id,
-      ...carrier.encoding,
-      registeredDelivery: carrier.registeredDelivery,
-      serviceType: carrier.serviceType,
-      references: { udh8: new ConcatReferenceAllocator({ bits: 8 }), wide: new ConcatReferenceAllocator({ bits: 16 }) },
-    };
+    this.carrier = carrier;
+    this.references = { udh8: new ConcatReferenceAllocator({ bits: 8 }), wide: new ConcatReferenceAllocator({ bits: 16 }) };
+    this.renderSettings = renderSettings(carrier, this.references);
     this.reassembly = new MoReassembly(options.moReassemblyTimeoutMs, (parts, complete) => this.publishMo(parts, complete));
   }
 
   get carrierId(): string {
-    return this.options.carrier.id;
+    return this.carrier.id;
+  }
+
+  /**
+   * New settings for this carrier from the carriers file (hot reload): encoding, receipts, error
+   * policy and TPS apply to the next segment; connection changes rebind the sessions one by one.
+   */
+  async updateCarrier(next: CarrierConfig): Promise<void> {
+    if (next.id !== this.carrier.id) throw new Error(`updateCarrier: settings of ${next.id} given to the ${this.carrier.id} connector`);
+    if (JSON.stringify(next) === JSON.stringify(this.carrier)) return;
+    const changed = (Object.keys(next) as (keyof CarrierConfig)[]).filter((k) => JSON.stringify(next[k]) !== JSON.stringify(this.carrier[k]));
+    this.options.logger.info({ carrier: next.id, changed }, 'carrier settings changed; applying');
+    this.carrier = next;
+    this.renderSettings = renderSettings(next, this.references);
+    await this.pool.updateSettings(poolSettings(next, this.options.replicas));
   }
 
   get consuming(): boolean {
@@ -320,7 +340,7 @@ export class SmppConnector {
     // and another carrier can take all of it; the rest then follow in the window together.
     const first = await this.pool.submit(submits[0]);
     if (first.kind === 'rejected') {
-      const retry = first.disposition === 'retryable' && this.options.carrier.failover;
+      const retry = first.disposition === 'retryable' && this.carrier.failover;
       const status = first.commandStatus;
       const name = commandStatusName(status);
       if (retry) {
