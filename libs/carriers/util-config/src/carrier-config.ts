@@ -67,6 +67,8 @@ export interface CarrierConfig {
   unknownOutcome: UnknownOutcomePolicy;
   /** registered_delivery for submit_sm (1 = receipt on final outcome). */
   registeredDelivery: number;
+  /** submit_sm (default), or data_sm for carriers that want it (content in message_payload). */
+  submitCommand: 'submit_sm' | 'data_sm';
   serviceType: string;
   timeouts: CarrierTimeouts;
   reconnect: ReconnectPolicy;
@@ -285,6 +287,7 @@ function readCarrier(id: string, raw: unknown, problems: Problems): CarrierConfi
     failover: f.bool('failover', true),
     unknownOutcome: f.oneOf('unknownOutcome', ['wait-for-receipt', 'resend-once'] as const, 'wait-for-receipt'),
     registeredDelivery: f.int('registeredDelivery', 1, 0, 0x1f),
+    submitCommand: f.oneOf('submitCommand', ['submit_sm', 'data_sm'] as const, 'submit_sm'),
     serviceType: f.string('serviceType', '', { maxLength: 5 }),
     timeouts: readTimeouts(f.object('timeouts')),
     reconnect: readReconnect(f.object('reconnect')),

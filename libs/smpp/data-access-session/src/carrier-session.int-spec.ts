@@ -44,6 +44,7 @@ function segment(destination: string, text: string): SubmitSm {
     protocol_id: 0,
     priority_flag: 0,
     validity_period: '',
+    validity_seconds: 0,
     registered_delivery: 1,
     data_coding: 0,
     short_message: Buffer.from(text),

@@ -8,6 +8,7 @@ import {
   PduFramer,
   SmppError,
   SubmitWindow,
+  encodeDataSm,
   encodeResponse,
   encodeSubmitSm,
   parseIncomingMessage,
@@ -43,6 +44,8 @@ export interface SessionSettings {
   /** Maximum unanswered submit_sm. */
   window: number;
   timeouts: SessionTimeouts;
+  /** Send segments as submit_sm (default) or data_sm. */
+  submitCommand?: 'submit_sm' | 'data_sm';
 }
 
 export interface SessionHandler {
@@ -194,10 +197,11 @@ export class CarrierSession {
     if (this.stateValue !== 'BOUND' || !this.session) return Promise.reject(SmppError.notBound(this.stateValue));
     if (this.window.full) return Promise.reject(new SmppError('SMPP.NOT_BOUND', `${this.name}: window full (${this.window.capacity}); nothing was sent`, { retryable: true, sessionSurvives: true }));
     const sequence = this.nextSequence();
-    const bytes = encodeSubmitSm(fields, sequence);
+    const dataSm = this.settings.submitCommand === 'data_sm';
+    const bytes = dataSm ? encodeDataSm(fields, sequence) : encodeSubmitSm(fields, sequence);
     return new Promise<SubmitResponse>((resolve, reject) => {
       const waiter: Waiter = {
-        command: 'submit_sm',
+        command: dataSm ? 'data_sm' : 'submit_sm',
         sentAt: performance.now(),
         resolve: ({ status, raw, latencyMs }) => resolve({ sequence, commandStatus: status, messageId: status === 0 ? readResponseMessageId(raw) : '', latencyMs }),
         reject,
@@ -366,7 +370,7 @@ export class CarrierSession {
       waiter.resolve({ status, raw, latencyMs });
       return;
     }
-    if (commandId === CommandId.submit_sm_resp && this.timedOut.has(sequence)) {
+    if ((commandId === CommandId.submit_sm_resp || commandId === CommandId.data_sm_resp) && this.timedOut.has(sequence)) {
       this.timedOut.delete(sequence);
       this.handler.onLateResponse?.(sequence, status, status === 0 ? readResponseMessageId(raw) : '', this);
       return;

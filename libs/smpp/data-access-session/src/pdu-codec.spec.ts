@@ -2,7 +2,7 @@
 // node-smpp decodes what we encode: the codec is checked against the reference implementation.
 import * as smpp from 'smpp';
 import fc from 'fast-check';
-import { CommandId, PduFramer, encodeResponse, encodeSubmitSm, readResponseMessageId, type SubmitSm } from '@smsgw/smpp/domain';
+import { CommandId, PduFramer, encodeDataSm, encodeResponse, encodeSubmitSm, readResponseMessageId, type SubmitSm } from '@smsgw/smpp/domain';
 
 const base: SubmitSm = {
   service_type: '',
@@ -16,6 +16,7 @@ const base: SubmitSm = {
   protocol_id: 0,
   priority_flag: 1,
   validity_period: '000000010000000R',
+  validity_seconds: 3600,
   registered_delivery: 1,
   data_coding: 8,
   short_message: new Uint8Array([5, 0, 3, 7, 2, 1, 0x04, 0x1f]),
@@ -46,6 +47,14 @@ describe('PDU codec', () => {
         return ours.equals(theirs);
       }),
     );
+  });
+
+  it('encodes data_sm with the content in message_payload and the validity in qos_time_to_live', () => {
+    const pdu = new smpp.PDU(encodeDataSm({ ...base, sar_msg_ref_num: 9, sar_total_segments: 2, sar_segment_seqnum: 1 }, 11));
+    expect(pdu).toMatchObject({ command: 'data_sm', sequence_number: 11, source_addr: 'ACME', destination_addr: '447700900123', esm_class: 0x40, registered_delivery: 1, data_coding: 8, qos_time_to_live: 3600, sar_msg_ref_num: 9, sar_total_segments: 2, sar_segment_seqnum: 1 });
+    expect(pdu['message_payload']).toBeDefined();
+    const bytes = encodeDataSm({ ...base, validity_seconds: 0 }, 12);
+    expect(bytes.readUInt32BE(0)).toBe(bytes.length);
   });
 
   it('encodes responses', () => {

@@ -26,6 +26,7 @@ const TAG_SAR_MSG_REF_NUM = 0x020c;
 const TAG_SAR_TOTAL_SEGMENTS = 0x020e;
 const TAG_SAR_SEGMENT_SEQNUM = 0x020f;
 const TAG_MESSAGE_PAYLOAD = 0x0424;
+const TAG_QOS_TIME_TO_LIVE = 0x0017;
 
 function cstringLength(s: string): number {
   return s.length + 1;
@@ -98,6 +99,54 @@ export function encodeSubmitSm(f: SubmitSm, sequence: number): Buffer {
     buf.writeUInt16BE(1, o + 13);
     buf[o + 15] = f.sar_segment_seqnum ?? 1;
     o += 16;
+  }
+  return buf;
+}
+
+/**
+ * The same segment as a data_sm (for carriers that take data_sm rather than submit_sm): the
+ * content goes in message_payload, the validity in qos_time_to_live.
+ */
+export function encodeDataSm(f: SubmitSm, sequence: number): Buffer {
+  const content = f.message_payload ?? f.short_message;
+  let length = 16 + cstringLength(f.service_type) + 2 + cstringLength(f.source_addr) + 2 + cstringLength(f.destination_addr) + 3 + 4 + content.length;
+  if (f.validity_seconds > 0) length += 8;
+  if (f.sar_msg_ref_num !== undefined) length += 16;
+  const buf = Buffer.allocUnsafe(length);
+  buf.writeUInt32BE(length, 0);
+  buf.writeUInt32BE(CommandId.data_sm, 4);
+  buf.writeUInt32BE(0, 8);
+  buf.writeUInt32BE(sequence, 12);
+  let o = writeCString(buf, 16, f.service_type);
+  buf[o++] = f.source_addr_ton;
+  buf[o++] = f.source_addr_npi;
+  o = writeCString(buf, o, f.source_addr);
+  buf[o++] = f.dest_addr_ton;
+  buf[o++] = f.dest_addr_npi;
+  o = writeCString(buf, o, f.destination_addr);
+  buf[o++] = f.esm_class;
+  buf[o++] = f.registered_delivery;
+  buf[o++] = f.data_coding;
+  buf.writeUInt16BE(TAG_MESSAGE_PAYLOAD, o);
+  buf.writeUInt16BE(content.length, o + 2);
+  buf.set(content, o + 4);
+  o += 4 + content.length;
+  if (f.validity_seconds > 0) {
+    buf.writeUInt16BE(TAG_QOS_TIME_TO_LIVE, o);
+    buf.writeUInt16BE(4, o + 2);
+    buf.writeUInt32BE(f.validity_seconds >>> 0, o + 4);
+    o += 8;
+  }
+  if (f.sar_msg_ref_num !== undefined) {
+    buf.writeUInt16BE(TAG_SAR_MSG_REF_NUM, o);
+    buf.writeUInt16BE(2, o + 2);
+    buf.writeUInt16BE(f.sar_msg_ref_num, o + 4);
+    buf.writeUInt16BE(TAG_SAR_TOTAL_SEGMENTS, o + 6);
+    buf.writeUInt16BE(1, o + 8);
+    buf[o + 10] = f.sar_total_segments ?? 1;
+    buf.writeUInt16BE(TAG_SAR_SEGMENT_SEQNUM, o + 11);
+    buf.writeUInt16BE(1, o + 13);
+    buf[o + 15] = f.sar_segment_seqnum ?? 1;
   }
   return buf;
 }

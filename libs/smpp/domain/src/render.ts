@@ -16,6 +16,8 @@ export interface SubmitSm {
   protocol_id: number;
   priority_flag: number;
   validity_period: string;
+  /** The same validity in seconds (0 = SMSC default), for data_sm's qos_time_to_live. */
+  validity_seconds: number;
   registered_delivery: number;
   data_coding: number;
   short_message: Uint8Array;
@@ -94,6 +96,7 @@ export function renderSubmits(message: RenderInput, settings: RenderSettings): R
       protocol_id: 0,
       priority_flag: priority,
       validity_period: validity,
+      validity_seconds: message.validitySeconds > 0 ? Math.floor(message.validitySeconds) : 0,
       registered_delivery: settings.registeredDelivery,
       data_coding: encoded.dataCoding,
       short_message: segment.bytes,

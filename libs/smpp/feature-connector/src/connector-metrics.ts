@@ -110,7 +110,7 @@ export class ConnectorMetrics {
       ...also,
       response: (command, status, latencyMs, bind) => {
         this.child(this.responses, `r|${command}|${status}`, { carrier, command, command_status: commandStatusName(status) }).inc();
-        if (command === 'submit_sm') this.child(this.submitLatency, `l|${bind}`, { carrier, bind }).observe(latencyMs / 1000);
+        if (command === 'submit_sm' || command === 'data_sm') this.child(this.submitLatency, `l|${bind}`, { carrier, bind }).observe(latencyMs / 1000);
         also.response?.(command, status, latencyMs, bind);
       },
       throttled: (status) => {

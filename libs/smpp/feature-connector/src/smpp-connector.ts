@@ -111,6 +111,7 @@ function poolSettings(carrier: CarrierConfig, replicas: number): PoolSettings {
       systemType: carrier.systemType,
       window: carrier.window,
       timeouts: carrier.timeouts,
+      submitCommand: carrier.submitCommand,
     },
     bindMode: carrier.bindMode,
     binds: carrier.binds,
@@ -159,7 +160,7 @@ export class SmppConnector {
       logger,
       this.metrics.observer({
         response: (command, status) => {
-          if (command !== 'submit_sm') return;
+          if (command !== 'submit_sm' && command !== 'data_sm') return;
           this.interval.responses++;
           if (status !== 0 && status !== 0x58 && status !== 0x14) this.interval.errors++;
         },
