@@ -30,9 +30,10 @@ function defaultApps(ports = {}) {
   ];
 }
 
-// One stack per machine at a time: stacks share Kafka consumer groups, so two would take each
-// other's messages. The lock names its owner; a dead owner's lock is taken over.
-const LOCK = path.join(ROOT, '.smsgw/stack.lock');
+// Stacks that share a lock name run one at a time: npm start and the benchmark use the default
+// ports and topic names, the end-to-end suites share the machine's two cores. The lock names its
+// owner; a dead owner's lock is taken over.
+const lockPath = (name) => path.join(ROOT, `.smsgw/stack-${name}.lock`);
 
 function alive(pid) {
   try {
@@ -43,7 +44,7 @@ function alive(pid) {
   }
 }
 
-async function acquireLock(waitMs, what) {
+async function acquireLock(LOCK, waitMs, what) {
   fs.mkdirSync(path.dirname(LOCK), { recursive: true });
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -64,13 +65,13 @@ async function acquireLock(waitMs, what) {
       continue;
     }
     if (Date.now() > deadline) {
-      throw new Error(`another smsgw stack is running (${owner.what ?? 'unknown'}, pid ${owner.pid ?? '?'}, since ${owner.since ?? '?'}): stop it first; two stacks on one Kafka share consumer groups`);
+      throw new Error(`another smsgw stack is running (${owner.what ?? 'unknown'}, pid ${owner.pid ?? '?'}, since ${owner.since ?? '?'}): stop it first; both would use the same ports and topics`);
     }
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
-function releaseLock() {
+function releaseLock(LOCK) {
   try {
     if (JSON.parse(fs.readFileSync(LOCK, 'utf8')).pid === process.pid) fs.rmSync(LOCK, { force: true });
   } catch {
@@ -102,14 +103,16 @@ async function waitHealthy(app, child, timeoutMs) {
 /**
  * Starts the apps; resolves once all are healthy. Returns { apps, stop() }.
  * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app),
- *            lockWaitMs (wait for another stack to stop; default 0: fail at once), what (lock owner label) }
+ *            lockName (stacks with one name run one at a time; default 'default'), lockWaitMs (wait
+ *            for the other to stop; default 0: fail at once), what (lock owner label) }
  */
 async function startStack(options = {}) {
   const logDir = options.logDir ?? path.join(ROOT, '.smsgw/logs');
   fs.mkdirSync(logDir, { recursive: true });
   const only = options.apps;
   const apps = defaultApps(options.ports).filter((a) => !only || only.includes(a.name));
-  await acquireLock(options.lockWaitMs ?? 0, options.what ?? `stack of ${process.argv.slice(1).join(' ')}`);
+  const lock = lockPath(options.lockName ?? 'default');
+  await acquireLock(lock, options.lockWaitMs ?? 0, options.what ?? `stack of ${process.argv.slice(1).join(' ')}`);
   const running = [];
   const stop = async () => {
     await Promise.all(
@@ -123,7 +126,7 @@ async function startStack(options = {}) {
           }),
       ),
     );
-    releaseLock();
+    releaseLock(lock);
   };
   try {
     for (const app of apps) {

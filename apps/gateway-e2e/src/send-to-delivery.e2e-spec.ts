@@ -34,7 +34,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const routesFile = join(work, 'routes.yaml');
     // Only UK numbers have a route, so a US number shows NO_ROUTE.
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
-    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
     await db.connect();
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
 

@@ -71,7 +71,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
     // For debugging a subset: SMSGW_OPS_E2E_APPS=ingest,encoder,...
     const only = process.env['SMSGW_OPS_E2E_APPS']?.split(',');
-    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), lockWaitMs: 600_000, what: 'ops-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `ops-e2e-${Date.now().toString(36)}.`, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), lockName: 'e2e', lockWaitMs: 600_000, what: 'ops-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `ops-e2e-${Date.now().toString(36)}.`, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
 
     const config = {
       global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
