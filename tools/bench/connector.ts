@@ -2,6 +2,7 @@
 // start one connector (2 binds, window 100) against the SMSC simulator (its own process), and time
 // until every message's SubmitReports are published and the batch offsets committed.
 //   node -r ./tools/ts-run.cjs tools/bench/connector.ts [--json] [--messages N] [--binds 2] [--window 100] [--partitions 4]
+//     [--fetch-bytes 131072] [--no-receipts] [--profile] [--debug]
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     topicPartitions: partitions,
     replicationFactor: 1,
     consumerConcurrency: partitions,
+    maxBytesPerPartition: arg('fetch-bytes', 131_072),
     healthIntervalMs: 0,
     shutdownTimeoutMs: 10_000,
     moReassemblyTimeoutMs: 10_000,
