@@ -27,4 +27,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/*.spec.ts', '**/*.int-spec.ts'],
+  setupFiles: [path.join(__dirname, 'jest.setup.js')],
 };

@@ -1,6 +1,7 @@
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { prefixed, type Topic } from './topics';
+import { prefixed } from './topic-prefix';
+import type { Topic } from './topics';
 import { watchConsumerLag } from './consumer-lag';
 
 export interface ConsumedBatch {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, Priority } from '@smsgw/shared/util-proto';
-import { EventProducer, createKafka, decodeBatch, ensureTopics, startBatchConsumer, type Topic } from './index';
+import { EventProducer, createKafka, decodeBatch, ensureTopics, prefixed, startBatchConsumer, type Topic } from './index';
 
 // Against the real broker that `npm test` starts (KAFKA_BROKERS overrides).
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -54,7 +54,7 @@ describe('Kafka round trip (real broker)', () => {
     let committed = 0;
     for (let i = 0; i < 50 && committed !== sent.length; i++) {
       await new Promise((r) => setTimeout(r, 100));
-      const offsets = await admin.fetchOffsets({ groupId, topics: [topic.name] });
+      const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [topic.name] });
       committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     }
     await admin.deleteTopics({ topics: [topic.name] });

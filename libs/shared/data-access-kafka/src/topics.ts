@@ -1,3 +1,4 @@
+import { prefixed } from './topic-prefix';
 import {
   CarrierHealth,
   InboundMessage,
@@ -23,26 +24,11 @@ export interface Topic<T> {
   readonly codec: Codec<T>;
 }
 
-let topicPrefix = '';
-
-/**
- * Prefix for every topic and consumer group name of this process (KAFKA_TOPIC_PREFIX), so that
- * environments sharing a cluster (staging beside production, a test run beside a dev stack) stay
- * apart. Set once in main.ts, before any Kafka client starts.
- */
-export function setTopicPrefix(prefix: string): void {
-  if (!/^[A-Za-z0-9._-]*$/.test(prefix)) throw new Error(`topic prefix "${prefix}" may hold only letters, digits, ".", "_" and "-"`);
-  topicPrefix = prefix;
-}
-
-/** A topic or consumer group name with this process's prefix. */
-export function prefixed(name: string): string {
-  return topicPrefix + name;
-}
+export { prefixed, setTopicPrefix } from './topic-prefix';
 
 const topic = <T>(base: string, codec: Codec<T>): Topic<T> => ({
   get name() {
-    return topicPrefix + base;
+    return prefixed(base);
   },
   codec,
 });

@@ -1,13 +1,15 @@
 // Runs one SmppConnector as its own process for crash tests (SIGKILL, restart). Settings come
-// from the environment: CARRIER_JSON (carrier settings as in the carriers file), KAFKA_BROKERS.
+// from the environment: CARRIER_JSON (carrier settings as in the carriers file), KAFKA_BROKERS,
+// KAFKA_TOPIC_PREFIX (the test's own topics).
 import { Registry } from 'prom-client';
 import { readCarriersConfig } from '@smsgw/carriers/util-config';
-import { createKafka } from '@smsgw/shared/data-access-kafka';
+import { createKafka, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { SmppConnector, useNodeTextEncoding } from '../index';
 
 async function main(): Promise<void> {
   useNodeTextEncoding();
+  setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? '');
   const { id, ...settings } = JSON.parse(process.env['CARRIER_JSON'] ?? '{}') as { id: string } & Record<string, unknown>;
   const carrier = readCarriersConfig({ carriers: { [id]: settings } }).carriers.get(id);
   if (!carrier) throw new Error('no carrier');
