@@ -8,7 +8,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TOPICS, createKafka } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, createKafka, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageStatus, SendRequest, StatusEvent, type SendBatchResponse, type SendResponse } from '@smsgw/shared/util-proto';
 import { Partitioners } from 'kafkajs';
@@ -36,6 +36,7 @@ const rate = args.rate ? Number(args.rate) : undefined;
 if (!['grpc', 'batch', 'kafka'].includes(via)) throw new Error(`--via must be grpc, batch or kafka, got ${via}`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? ''); // the stack's, when it runs with one
 const grpcTarget = process.env['SMSGW_TARGET'] ?? '127.0.0.1:50051';
 const simulatorHttp = process.env['SIMULATOR_URL'] ?? 'http://127.0.0.1:8086';
 
