@@ -29,12 +29,12 @@ async function main() {
   console.log(`test     KAFKA_BROKERS=${kafkaBrokers} DATABASE_URL=${testDb.url} (infra ready in ${seconds(started)})`);
 
   started = Date.now();
-  const build = run('npx', ['nx', 'run-many', '-t', 'build', '--outputStyle=static'], { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' });
+  const build = run('npx', ['nx', 'run-many', '-t', 'build', 'lint', '--outputStyle=static'], { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' });
   if (build !== 0) {
-    console.error(`test: the build failed (exit ${build}); not running tests`);
+    console.error(`test: the build or lint failed (exit ${build}); not running tests`);
     return build;
   }
-  console.log(`test     build done in ${seconds(started)}`);
+  console.log(`test     build and lint done in ${seconds(started)}`);
 
   return run('npx', ['jest', '--ci', '--maxWorkers=2', ...process.argv.slice(2)], { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: testUrl });
 }
