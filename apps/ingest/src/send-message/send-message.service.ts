@@ -5,7 +5,7 @@ import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { Channel, Encoding, MessageAccepted, MessageStatus, SendRequest, SendResponse, SendResult, timestampFromMillis } from '@smsgw/shared/util-proto';
 import { ValidationError, validateSend } from '@smsgw/messages/domain';
-import { ulid } from 'ulid';
+import { messageId } from './message-id';
 import type { IngestEnv } from '../env';
 import { IngestProducer } from '../kafka/kafka.provider';
 import { IdempotencyStore } from './idempotency.store';
@@ -37,7 +37,7 @@ export class SendMessageService {
     const scheduled = request.sendAtMs > acceptedAtMs;
     const accepted = MessageAccepted.create({
       ...request,
-      id: ulid(acceptedAtMs),
+      id: messageId(acceptedAtMs),
       to: valid.to,
       from: valid.from,
       acceptedAtMs,

@@ -4,6 +4,10 @@ import { prefixed } from './topic-prefix';
 import type { Topic } from './topics';
 import { watchConsumerLag } from './consumer-lag';
 
+/** About 100 small events (see docs/performance.md). */
+export const DEFAULT_MIN_BYTES = 16_384;
+export const DEFAULT_MAX_WAIT_MS = 25;
+
 export interface ConsumedBatch {
   topic: string;
   partition: number;
@@ -22,6 +26,13 @@ export interface BatchConsumerOptions {
   concurrency?: number;
   fromBeginning?: boolean;
   maxBytesPerPartition?: number;
+  /**
+   * A fetch returns once this many bytes are ready or maxWaitTimeInMs passed. Above 1, a trickle of
+   * messages is handed over in batches of a few ms instead of one by one: fewer produce requests,
+   * transactions and commits per message, for at most maxWaitTimeInMs more latency per hop.
+   */
+  minBytes?: number;
+  maxWaitTimeInMs?: number;
   /** How often the group's lag is measured for smsgw_kafka_consumer_lag_messages (0: never). */
   lagIntervalMs?: number;
 }
@@ -65,7 +76,8 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     rebalanceTimeout: 60_000,
     heartbeatInterval: 3_000,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-    maxWaitTimeInMs: 100,
+    minBytes: options.minBytes ?? DEFAULT_MIN_BYTES,
+    maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
     allowAutoTopicCreation: false,
     retry: { retries: 10 },
   });
