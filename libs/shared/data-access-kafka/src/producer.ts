@@ -13,12 +13,6 @@ export interface EventProducerOptions {
   lingerMs?: number;
   /** Flush at once when this many events are waiting. */
   maxBatch?: number;
-  /**
-   * Produce requests of coalesced sends allowed in flight at once (default 2). While that many are
-   * waiting for the broker, new sends queue up and leave together as soon as one is acknowledged, so
-   * batches grow with load instead of the request rate (and the broker's queue) growing.
-   */
-  maxInFlight?: number;
   /** Replaces kafkajs's DefaultPartitioner; it must choose the same partitions (same key → same partition as every other producer). */
   createPartitioner?: ICustomPartitioner;
 }
@@ -41,14 +35,12 @@ export class EventProducer {
   private readonly maxBatch: number;
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private readonly maxInFlight: number;
   private inFlight = new Set<Promise<void>>();
 
   constructor(kafka: Kafka, options: EventProducerOptions = {}) {
     this.producer = kafka.producer({ createPartitioner: options.createPartitioner ?? Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
-    this.maxInFlight = Math.max(1, options.maxInFlight ?? 2);
   }
 
   connect(): Promise<void> {
@@ -67,8 +59,7 @@ export class EventProducer {
     return new Promise((resolve, reject) => {
       this.queue.push({ topic: event.topic.name, message: toMessage(event), resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
-      else if (this.inFlight.size < this.maxInFlight) this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
-      // else: flushed when an in-flight request completes
+      else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
   }
 
@@ -90,11 +81,7 @@ export class EventProducer {
         () => batch.forEach((p) => p.resolve()),
         (err: Error) => batch.forEach((p) => p.reject(err)),
       )
-      .finally(() => {
-        this.inFlight.delete(request);
-        // Sends queued while the requests were busy have waited long enough: they go now.
-        if (this.queue.length > 0 && this.timer === undefined) this.flush();
-      });
+      .finally(() => this.inFlight.delete(request));
     this.inFlight.add(request);
   }
 }
