@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { readCarriersConfig } from '@smsgw/carriers/util-config';
-import { EventProducer, createKafka, ensureTopics, outboundTopic } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, createKafka, ensureTopics, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, OutboundMessage } from '@smsgw/shared/util-proto';
 import { SmppConnector, useNodeTextEncoding } from '@smsgw/smpp/feature-connector';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     shutdownTimeoutMs: 10_000,
     moReassemblyTimeoutMs: 10_000,
   });
-  const groupId = `smsgw-connector-${carrierId}`;
+  const groupId = prefixed(`smsgw-connector-${carrierId}`);
   const admin = kafka.admin();
   await admin.connect();
   const committed = async () => {

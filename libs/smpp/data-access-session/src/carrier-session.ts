@@ -195,7 +195,7 @@ export class CarrierSession {
    */
   submit(fields: SubmitSm): Promise<SubmitResponse> {
     if (this.stateValue !== 'BOUND' || !this.session) return Promise.reject(SmppError.notBound(this.stateValue));
-    if (this.window.full) return Promise.reject(new SmppError('SMPP.NOT_BOUND', `${this.name}: window full (${this.window.capacity}); nothing was sent`, { retryable: true, sessionSurvives: true }));
+    if (this.window.full) return Promise.reject(new SmppError('SMPP.WINDOW_FULL', `${this.name}: window full (${this.window.capacity}); nothing was sent`, { retryable: true, sessionSurvives: true }));
     const sequence = this.nextSequence();
     const dataSm = this.settings.submitCommand === 'data_sm';
     const bytes = dataSm ? encodeDataSm(fields, sequence) : encodeSubmitSm(fields, sequence);

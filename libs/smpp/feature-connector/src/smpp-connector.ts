@@ -9,6 +9,7 @@ import { CarrierHealth, Encoding, InboundMessage, OutboundMessage, RawReceipt, R
 import { CarrierSessionPool, type PoolSettings, type SubmitResult } from '@smsgw/smpp/data-access-session';
 import {
   TLV,
+  backoffDelay,
   commandStatusName,
   isDeliveryReceipt,
   messageContent,
@@ -59,7 +60,9 @@ export interface SmppConnectorOptions {
 
 /**
  * Publishes a batch's reports in sendMany chunks as they become final (so Kafka work overlaps
- * with submitting), and resolves close() once every chunk is acknowledged.
+ * with submitting), and resolves close() once every chunk is acknowledged. A chunk Kafka refuses
+ * is sent again (with back-off) rather than failing the batch: failing it would submit its
+ * segments to the carrier a second time when the batch is consumed again.
  */
 class ReportStream {
   private pending: OutgoingEvent[] = [];
@@ -70,6 +73,8 @@ class ReportStream {
     private readonly producer: EventProducer,
     private readonly chunk: number,
     private readonly lingerMs: number,
+    private readonly logger: Logger,
+    private readonly giveUp: () => boolean,
   ) {}
 
   push(event: OutgoingEvent): void {
@@ -89,9 +94,23 @@ class ReportStream {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
-    const send = this.producer.sendMany(events);
+    const send = this.sendUntilAcknowledged(events);
     send.catch(() => undefined); // observed by close()
     this.sends.push(send);
+  }
+
+  private async sendUntilAcknowledged(events: OutgoingEvent[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.producer.sendMany(events);
+        return;
+      } catch (err) {
+        if (this.giveUp()) throw err;
+        const delay = backoffDelay(attempt, { initialMs: 200, maxMs: 5_000, multiplier: 2, jitter: 0.2 });
+        this.logger.error({ err: (err as Error).message, reports: events.length, attempt, retryInMs: delay }, 'could not publish submit reports; retrying (the batch waits)');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 }
 
@@ -232,6 +251,7 @@ export class SmppConnector {
     clearInterval(this.healthTimer);
     this.consumer?.pause([{ topic: this.topic.name }]);
     const deadline = Date.now() + shutdownTimeoutMs;
+    this.stopDeadline = deadline;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, shutdownTimeoutMs).unref())]);
     // Fails whatever is still queued (its batch is not committed), waits for the windows, unbinds.
     await this.pool.stop(Math.max(0, deadline - Date.now()));
@@ -268,6 +288,12 @@ export class SmppConnector {
     }
   }
 
+  private stopDeadline = 0;
+
+  private stopDeadlinePassed(): boolean {
+    return Date.now() > this.stopDeadline;
+  }
+
   private track(work: Promise<void>): Promise<void> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
@@ -285,7 +311,7 @@ export class SmppConnector {
   /** One partition's batch: every segment reaches a final outcome and its report is acknowledged before this resolves. */
   async handleBatch(batch: ConsumedBatch): Promise<void> {
     const { events, undecodable } = decodeBatch(this.topic, batch.messages);
-    const out = new ReportStream(this.producer, this.options.reportChunk ?? 500, this.options.reportLingerMs ?? 10);
+    const out = new ReportStream(this.producer, this.options.reportChunk ?? 500, this.options.reportLingerMs ?? 10, this.options.logger, () => this.stopping && this.stopDeadlinePassed());
     for (const { message, error } of undecodable) {
       const messageId = message.key?.toString() ?? '';
       this.options.logger.error({ messageId, offset: message.offset, err: error.message }, 'undecodable outbound event; reported FAILED');

@@ -19,7 +19,18 @@ export class TopicWatcher {
     await ensureTopics(kafka, topics.map((t) => ({ name: t.name, partitions, replicationFactor: 1 })));
     const admin = kafka.admin();
     await admin.connect();
-    const ends = await Promise.all(topics.map(async (t) => ({ topic: t, offsets: await admin.fetchTopicOffsets(t.name) })));
+    // Freshly created topics may not have a leader in the metadata yet: ask again for a while.
+    const endsOf = async (t: Topic<unknown>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return { topic: t, offsets: await admin.fetchTopicOffsets(t.name) };
+        } catch (err) {
+          if (attempt >= 30) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    };
+    const ends = await Promise.all(topics.map(endsOf));
     await admin.disconnect();
     const consumer = kafka.consumer({ groupId: `watcher-${randomUUID()}`, maxWaitTimeInMs: 50 });
     const watcher = new TopicWatcher(consumer);
