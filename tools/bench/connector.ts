@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pino from 'pino';
 import { Registry } from 'prom-client';
 import { readCarriersConfig } from '@smsgw/carriers/util-config';
 import { EventProducer, createKafka, ensureTopics, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
   const window = arg('window', 100);
   const partitions = arg('partitions', 4);
   const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
-  const logger = createLogger({ app: 'bench-connector', level: process.env['LOG_LEVEL'] ?? 'warn' });
+  // Logs go to stderr so that --json leaves exactly one JSON object on stdout.
+  const logger = createLogger({ app: 'bench-connector', level: process.env['LOG_LEVEL'] ?? 'warn', destination: pino.destination(2) });
   const kafka = createKafka({ brokers, clientId: 'bench-connector', logger });
   const say = (line: string) => {
     if (!json) console.log(line);
