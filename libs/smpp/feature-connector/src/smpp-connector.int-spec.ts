@@ -63,7 +63,8 @@ async function start(sim: SimulatorConfigInput = {}, carrierOver: Record<string,
         ...carrierOver,
       },
     },
-  }).carriers.get(id)!;
+  }).carriers.get(id);
+  if (!carrier) throw new Error('carrier settings');
   const registry = new Registry();
   const connector = new SmppConnector({
     carrier,
@@ -96,12 +97,16 @@ function outbound(carrierId: string, to: string, text: string, from = 'ACME'): O
   });
 }
 
+function idOf(m: OutboundMessage): string {
+  return m.encoded?.message?.id ?? '';
+}
+
 async function publish(carrierId: string, messages: OutboundMessage[]): Promise<Set<string>> {
   const topic = outboundTopic(carrierId);
   for (let i = 0; i < messages.length; i += 1000) {
-    await producer.sendMany(messages.slice(i, i + 1000).map((m) => ({ topic, key: m.encoded!.message!.id, value: m })));
+    await producer.sendMany(messages.slice(i, i + 1000).map((m) => ({ topic, key: idOf(m), value: m })));
   }
-  return new Set(messages.map((m) => m.encoded!.message!.id));
+  return new Set(messages.map((m) => idOf(m)));
 }
 
 /** Waits until every message has a report for each of its segments (or a whole-message one). */
@@ -137,9 +142,9 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     const reports = (await reportsFor(ids)).map((e) => e.value);
     expect(reports).toHaveLength(4);
     expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED && r.smscMessageId !== '' && r.carrierId === carrier.id)).toBe(true);
-    const gsmReport = reports.find((r) => r.messageId === gsm.encoded!.message!.id)!;
+    const gsmReport = reports.find((r) => r.messageId === idOf(gsm));
     expect(gsmReport).toMatchObject({ segmentIndex: 0, segmentCount: 1, encoding: Encoding.GSM7, to: '+447700900123', from: 'ACME', clientReference: 'ref' });
-    const ucs2Reports = reports.filter((r) => r.messageId === ucs2.encoded!.message!.id);
+    const ucs2Reports = reports.filter((r) => r.messageId === idOf(ucs2));
     expect(ucs2Reports.map((r) => r.segmentIndex).sort()).toEqual([0, 1, 2]);
     expect(ucs2Reports.every((r) => r.segmentCount === 3 && r.encoding === Encoding.UCS2)).toBe(true);
 
@@ -182,11 +187,11 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     const ok = outbound(carrier.id, '+442200000001', 'z');
     const ids = await publish(carrier.id, [bad, retry, ok]);
     const reports = (await reportsFor(ids)).map((e) => e.value);
-    const of = (m: OutboundMessage) => reports.filter((r) => r.messageId === m.encoded!.message!.id);
+    const of = (m: OutboundMessage) => reports.filter((r) => r.messageId === idOf(m));
     expect(of(bad)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.FAILED, reasonCode: 'SMPP.ESME_RINVDSTADR', commandStatus: 0x0b })]);
     expect(of(retry)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.RETRYING, segmentIndex: -1, reasonCode: 'SMPP.ESME_RSYSERR' })]);
     expect(of(ok)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.SUBMITTED })]);
-    const retries = await watcher.waitFor(TOPICS.retry, (e) => e.key === retry.encoded!.message!.id, (events) => events.length >= 1);
+    const retries = await watcher.waitFor(TOPICS.retry, (e) => e.key === idOf(retry), (events) => events.length >= 1);
     expect(retries[0].value).toMatchObject({ reasonCode: 'SMPP.ESME_RSYSERR', outbound: { carrierId: carrier.id, triedCarriers: [carrier.id] } });
   });
 
@@ -300,12 +305,12 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
     let child: ChildProcess | undefined;
     try {
       const messages = Array.from({ length: 1500 }, (_, i) => outbound(id, `+4477005${String(i).padStart(5, '0')}`, `crash ${i}`));
-      const ids = new Set(messages.map((m) => m.encoded!.message!.id));
+      const ids = new Set(messages.map((m) => idOf(m)));
       child = await spawnConnector(settings);
       await publish(id, messages);
       await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 300);
       child.kill('SIGKILL');
-      await new Promise((r) => child!.once('exit', r));
+      await new Promise((r) => child?.once('exit', r));
       const before = sim.stats().submits.accepted;
       const reportedAtKill = new Set(watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId)).map((e) => e.value.messageId)).size;
       child = await spawnConnector(settings);
@@ -322,7 +327,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
     } finally {
       if (child && child.exitCode === null) {
         child.kill('SIGTERM');
-        await new Promise((r) => child!.once('exit', r));
+        await new Promise((r) => child?.once('exit', r));
       }
       await sim.close();
     }
