@@ -1,3 +1,4 @@
+import { TOPICS, outboundTopic } from '@smsgw/shared/data-access-kafka';
 import { RouteTable } from '@smsgw/routing/domain';
 import { MessageAccepted, MessageEncoded, OutboundMessage, RetryRequest, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
 import { rerouteMessage, routeMessage } from './route-message';
@@ -11,13 +12,13 @@ const encoded = (to: string) => MessageEncoded.create({ message: MessageAccepted
 describe('routeMessage', () => {
   it('sends to the cheapest carrier topic', () => {
     const out = routeMessage(encoded('+447911123456'), table, 10);
-    expect(out.topic.name).toBe('sms.outbound.uk-a.v1');
+    expect(out.topic.name).toBe(outboundTopic('uk-a').name);
     expect(out.value).toMatchObject({ carrierId: 'uk-a', attempt: 1, triedCarriers: ['uk-a'], pricePerSegmentMicros: 3000 });
   });
 
   it('fails with NO_ROUTE when nothing matches', () => {
     const out = routeMessage(encoded('+15551234567'), table, 10);
-    expect(out.topic.name).toBe('sms.submitted.v1');
+    expect(out.topic.name).toBe(TOPICS.submitted.name);
     expect(out.value as SubmitReport).toMatchObject({ messageId: 'm1', segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' });
   });
 });
