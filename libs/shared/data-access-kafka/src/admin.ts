@@ -1,4 +1,4 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 
 export interface TopicSpec {
   name: string;
@@ -6,24 +6,51 @@ export interface TopicSpec {
   replicationFactor: number;
 }
 
-/** Creates the topics that are missing; existing ones are left as they are. */
+const TOPIC_READY_TIMEOUT_MS = 30_000;
+
+/**
+ * Creates the topics that are missing and waits until every partition of each has a leader;
+ * existing ones are left as they are.
+ */
 export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
-    if (missing.length === 0) return [];
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor })),
-    });
+    if (missing.length > 0) {
+      try {
+        // kafkajs's own waitForLeaders gives up when a just-created topic is briefly unknown to
+        // the metadata (common on a fresh KRaft broker), so we wait ourselves below.
+        await admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor })),
+        });
+      } catch (err) {
+        // Another replica may have created the same topics a moment earlier.
+        if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') throw err;
+      }
+    }
+    await waitForLeaders(admin, specs.map((s) => s.name));
     return missing.map((s) => s.name);
-  } catch (err) {
-    // Another replica may have created the same topics a moment earlier.
-    if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return [];
-    throw err;
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+  let last = '';
+  for (;;) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+      const notReady = metadata.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      if (notReady.length === 0) return;
+      last = `no leader yet for ${notReady.join(', ')}`;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`Kafka topics not ready after ${TOPIC_READY_TIMEOUT_MS / 1000} s (${last}); check the broker's log`);
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
