@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
 import { ReceiptIdFormats } from './carriers/receipt-id-formats';
-import { databaseProviders } from './database.provider';
+import { databaseProviders } from '@smsgw/shared/feature-ops';
 import { ExpirySweeper } from './expire-messages/expiry.sweeper';
 import { kafkaProviders } from './kafka.provider';
 import { DlrMetrics } from './project-status/dlr.metrics';
@@ -14,7 +14,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
-      providers: [...databaseProviders, ...kafkaProviders, ReceiptIdFormats, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper],
+      providers: [...databaseProviders('dlr-processor'), ...kafkaProviders, ReceiptIdFormats, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper],
     };
   }
 }

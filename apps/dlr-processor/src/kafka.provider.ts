@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, TOPICS, createKafka, ensureTopics } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, ensureTopics, topicSpecs } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Kafka } from 'kafkajs';
@@ -25,7 +25,7 @@ export class StatusProducer extends EventProducer implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     const created = await ensureTopics(
       this.kafka,
-      [TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status].map((t) => ({ name: t.name, partitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: this.config.KAFKA_REPLICATION_FACTOR })),
+      topicSpecs([TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status], this.config),
     );
     if (created.length) this.logger.info({ topics: created }, 'created topics');
     await this.connect();

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
-import { databaseProviders } from './database.provider';
+import { databaseProviders } from '@smsgw/shared/feature-ops';
 import { MessageReader } from './get-message/message.reader';
 import { SmsGrpcController } from './grpc/sms.grpc.controller';
 import { kafkaProviders } from './kafka/kafka.provider';
@@ -16,7 +16,7 @@ export class AppModule {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
       controllers: [SmsGrpcController],
-      providers: [...databaseProviders, ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer],
     };
   }
 }

@@ -4,7 +4,7 @@ import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { countUnmatchedReceipts, expireStaleMessages, inTransaction, pruneReceiptCorrelation } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
-import { PG_POOL } from '../database.provider';
+import { PG_POOL } from '@smsgw/shared/feature-ops';
 import type { DlrEnv } from '../env';
 import { StatusProducer } from '../kafka.provider';
 import { DlrMetrics } from '../project-status/dlr.metrics';

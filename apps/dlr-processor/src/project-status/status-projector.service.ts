@@ -8,7 +8,7 @@ import { SubmitOutcome } from '@smsgw/shared/util-proto';
 import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, type ProjectionResult, type Queryable } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
 import { ReceiptIdFormats } from '../carriers/receipt-id-formats';
-import { PG_POOL } from '../database.provider';
+import { PG_POOL } from '@smsgw/shared/feature-ops';
 import { StatusProducer } from '../kafka.provider';
 import { DlrMetrics } from './dlr.metrics';
 

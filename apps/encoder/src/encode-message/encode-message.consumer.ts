@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startBatchConsumer, type ConsumedBatch } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startBatchConsumer, topicSpecs, type ConsumedBatch } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
@@ -40,8 +40,7 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
   }
 
   async onModuleInit(): Promise<void> {
-    const spec = (name: string) => ({ name, partitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: this.config.KAFKA_REPLICATION_FACTOR });
-    await ensureTopics(this.kafka, [TOPICS.accepted.name, TOPICS.encoded.name, TOPICS.submitted.name].map(spec));
+    await ensureTopics(this.kafka, topicSpecs([TOPICS.accepted, TOPICS.encoded, TOPICS.submitted], this.config));
     await this.producer.connect();
     this.consumer = await startBatchConsumer(this.kafka, {
       groupId: 'smsgw-encoder',

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { getMessages } from '@smsgw/status/data-access-store';
 import type { Message } from '@smsgw/shared/util-proto';
 import type { Pool } from 'pg';
-import { PG_POOL } from '../database.provider';
+import { PG_POOL } from '@smsgw/shared/feature-ops';
 
 /** Reads the status store that the dlr-processor projects from the events. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CONFIG, HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
-import { EventProducer, TOPICS, createKafka, ensureTopics } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, ensureTopics, topicSpecs } from '@smsgw/shared/data-access-kafka';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Kafka } from 'kafkajs';
 import type { IngestEnv } from '../env';
@@ -26,7 +26,7 @@ export class IngestProducer extends EventProducer implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     const created = await ensureTopics(
       this.kafka,
-      [TOPICS.submit, TOPICS.submitRejected, TOPICS.accepted].map((t) => ({ name: t.name, partitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: this.config.KAFKA_REPLICATION_FACTOR })),
+      topicSpecs([TOPICS.submit, TOPICS.submitRejected, TOPICS.accepted], this.config),
     );
     if (created.length) this.logger.info({ topics: created }, 'created topics');
     await this.connect();

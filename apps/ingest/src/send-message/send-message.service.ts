@@ -82,29 +82,32 @@ export class SendMessageService {
     return response;
   }
 
-  /** Many messages: each validated on its own, the valid ones published in one produce request. */
+  /** Many messages: each validated on its own, idempotency keys claimed together, the valid ones published in one produce request. */
   async sendBatch(requests: SendRequest[], channel: Channel, clientId = ''): Promise<SendResult[]> {
     const started = process.hrtime.bigint();
+    const prepared: (PreparedMessage | undefined)[] = [];
     const results: SendResult[] = [];
-    const toPublish: PreparedMessage[] = [];
     for (const request of requests) {
       try {
-        const prepared = this.prepare(request, channel, clientId);
-        if (request.idempotencyKey) {
-          const existing = await this.idempotency.claim(clientId, request.idempotencyKey, prepared.accepted.id);
-          if (existing) {
-            results.push({ accepted: { ...prepared.response, id: existing, duplicate: true }, error: undefined });
-            continue;
-          }
-        }
-        toPublish.push(prepared);
-        results.push({ accepted: prepared.response, error: undefined });
+        const p = this.prepare(request, channel, clientId);
+        prepared.push(p);
+        results.push({ accepted: p.response, error: undefined });
       } catch (err) {
         if (!(err instanceof ValidationError)) throw err;
         this.countRejected(err, channel);
+        prepared.push(undefined);
         results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
       }
     }
+    const claims = prepared.flatMap((p) => (p?.accepted.idempotencyKey ? [{ key: p.accepted.idempotencyKey, messageId: p.accepted.id }] : []));
+    const held = await this.idempotency.claimMany(clientId, claims);
+    const toPublish: PreparedMessage[] = [];
+    prepared.forEach((p, i) => {
+      if (!p) return;
+      const existing = p.accepted.idempotencyKey ? held.get(p.accepted.idempotencyKey) : undefined;
+      if (existing && existing !== p.accepted.id) results[i] = { accepted: { ...p.response, id: existing, duplicate: true }, error: undefined };
+      else toPublish.push(p);
+    });
     try {
       await this.producer.sendMany(toPublish.map(({ accepted }) => ({ topic: TOPICS.accepted, key: accepted.id, value: accepted })));
     } catch (err) {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { RouteTable } from '@smsgw/routing/domain';
-import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, outboundTopic, startBatchConsumer, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, outboundTopic, startBatchConsumer, topicSpecs, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
@@ -72,7 +72,7 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
 
   private ensureTopics(table: RouteTable): Promise<string[]> {
     const names = [TOPICS.encoded.name, TOPICS.retry.name, TOPICS.submitted.name, ...table.carriers.map((c) => outboundTopic(c).name)];
-    return ensureTopics(this.kafka, names.map((name) => ({ name, partitions: this.config.KAFKA_TOPIC_PARTITIONS, replicationFactor: this.config.KAFKA_REPLICATION_FACTOR })));
+    return ensureTopics(this.kafka, topicSpecs(names, this.config));
   }
 
   private async handle(batch: ConsumedBatch): Promise<void> {

@@ -1,9 +1,21 @@
 import type { Admin, Kafka } from 'kafkajs';
+import type { Topic } from './topics';
 
 export interface TopicSpec {
   name: string;
   partitions: number;
   replicationFactor: number;
+}
+
+/** Partition count and replication of the topics an app creates (KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR). */
+export interface TopicLayout {
+  KAFKA_TOPIC_PARTITIONS: number;
+  KAFKA_REPLICATION_FACTOR: number;
+}
+
+/** Specs for ensureTopics from topics (or names) and the app's Kafka settings. */
+export function topicSpecs(topics: (Topic<unknown> | string)[], layout: TopicLayout): TopicSpec[] {
+  return topics.map((t) => ({ name: typeof t === 'string' ? t : t.name, partitions: layout.KAFKA_TOPIC_PARTITIONS, replicationFactor: layout.KAFKA_REPLICATION_FACTOR }));
 }
 
 const TOPIC_READY_TIMEOUT_MS = 30_000;

@@ -1,3 +1,4 @@
 export * from './ops.module';
 export * from './nest-logger';
 export * from './start-service';
+export * from './database.providers';
