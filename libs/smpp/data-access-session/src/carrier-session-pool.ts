@@ -31,11 +31,24 @@ export interface PoolSettings {
   throttle?: ThrottleGovernorOptions;
 }
 
-/** The final outcome of one segment's submission (throttling and rebinds are handled inside). */
+/**
+ * The final outcome of one segment's submission (throttling and rebinds are handled inside).
+ * `withdrawn`: taken back before it was sent (its ticket was withdrawn); the SMSC never saw it.
+ */
 export type SubmitResult =
   | { kind: 'submitted'; smscMessageId: string; commandStatus: 0; latencyMs: number; attempts: number }
   | { kind: 'rejected'; commandStatus: number; disposition: 'permanent' | 'retryable'; attempts: number }
-  | { kind: 'unknown'; reasonCode: string; reason: string; attempts: number };
+  | { kind: 'unknown'; reasonCode: string; reason: string; attempts: number }
+  | { kind: 'withdrawn'; attempts: 0 };
+
+/**
+ * Segments queued under one ticket can be taken back together while they wait (see
+ * CarrierSessionPool.withdraw): the connector gives each Kafka batch one, so a partition that is
+ * being reassigned, or a connector that is stopping, sends nothing more of it.
+ */
+export class SubmitTicket {
+  withdrawn = false;
+}
 
 export interface PoolObserver {
   bindState?(bind: string, state: SessionState): void;
@@ -58,6 +71,7 @@ interface QueueItem {
   submit: SubmitSm;
   attempts: number;
   resent: boolean;
+  ticket: SubmitTicket | undefined;
   resolve(result: SubmitResult): void;
   reject(error: Error): void;
 }
@@ -73,7 +87,9 @@ export interface BindSnapshot {
  * order; each goes to a bound session with room in its window, within the TPS token bucket.
  * Throttling (ESME_RTHROTTLED, ESME_RMSGQFUL) pauses and slows the whole carrier and puts the
  * segment back at the front, in its place; a lost session is rebound with back-off and jitter;
- * a missing response is an unknown outcome handled by the carrier's policy, never a blind resend.
+ * a missing response is an unknown outcome handled by the carrier's policy, never a blind resend:
+ * with resend-once, the segment waits until its bind has been closed and bound again (so the
+ * lost response can no longer arrive), then goes once more.
  */
 export class CarrierSessionPool {
   private readonly sessions: (CarrierSession | undefined)[] = [];
@@ -99,6 +115,10 @@ export class CarrierSessionPool {
   private saturated = false;
   private boundWaiters: (() => void)[] = [];
   private governorTimer: NodeJS.Timeout | undefined;
+  /** resend-once: segments whose response never came, by bind name, until that bind is bound again. */
+  private readonly awaitingRebind = new Map<string, QueueItem[]>();
+  /** Sessions being unbound so that their held segments can be resent after a fresh bind. */
+  private readonly recycling = new WeakSet<CarrierSession>();
 
   constructor(
     private settings: PoolSettings,
@@ -150,6 +170,8 @@ export class CarrierSessionPool {
       await Promise.all(oldLoops);
       if (this.stopping || gen !== this.generation) return;
       this.buildLayout();
+      // Every bind is new: segments held for a rebind may go on any of them.
+      for (const name of [...this.awaitingRebind.keys()]) this.releaseAfterRebind(name);
       for (let i = 0; i < this.bindNames.length; i++) this.loops.push(this.runBind(i, gen));
       return;
     }
@@ -226,13 +248,38 @@ export class CarrierSessionPool {
     return this.bindNames.map((name, i) => ({ name, state: this.sessions[i]?.state ?? 'CLOSED', windowInUse: this.sessions[i]?.windowInUse ?? 0 }));
   }
 
-  /** Queues one segment; resolves with its final outcome. Rejects only when the pool stops before sending it. */
-  submit(submit: SubmitSm): Promise<SubmitResult> {
+  /**
+   * Queues one segment; resolves with its final outcome. Rejects only when the pool stops before
+   * sending it. With a ticket, the segment can be withdrawn while it waits (→ `withdrawn`).
+   */
+  submit(submit: SubmitSm, ticket?: SubmitTicket): Promise<SubmitResult> {
     if (this.stopping) return Promise.reject(notSent('the connector is stopping'));
+    if (ticket?.withdrawn) return Promise.resolve(WITHDRAWN);
     return new Promise((resolve, reject) => {
-      this.queue.push({ order: this.nextOrder++, submit, attempts: 0, resent: false, resolve, reject });
+      this.queue.push({ order: this.nextOrder++, submit, attempts: 0, resent: false, ticket, resolve, reject });
       this.pump();
     });
+  }
+
+  /**
+   * Takes back every segment of this ticket that is still waiting (never sent, or back in the
+   * queue after throttling); each resolves as `withdrawn`. Segments in a window are not affected:
+   * they reach their outcome as usual. Returns how many were withdrawn.
+   */
+  withdraw(ticket: SubmitTicket): number {
+    ticket.withdrawn = true;
+    const taken: QueueItem[] = [];
+    const keep = (item: QueueItem) => {
+      if (item.ticket !== ticket) return true;
+      taken.push(item);
+      return false;
+    };
+    this.front = this.front.filter(keep);
+    this.queue = this.queue.slice(this.head).filter(keep);
+    this.head = 0;
+    for (const item of taken) item.resolve(WITHDRAWN);
+    if (taken.length > 0) this.pump();
+    return taken.length;
   }
 
   /**
@@ -248,6 +295,9 @@ export class CarrierSessionPool {
     const left = this.takeAllQueued();
     if (left.length) this.logger.warn({ carrier: this.settings.carrierId, segments: left.length }, 'stopping with segments not sent; their batch is not committed and will be consumed again');
     for (const item of left) item.reject(notSent('the connector stopped before sending it'));
+    // Sent once already, response lost, no rebind to resend on: the outcome stays unknown.
+    for (const items of this.awaitingRebind.values()) for (const item of items) item.resolve(unknown(item, 'SMPP.RESPONSE_TIMEOUT', 'no submit_sm_resp, and the connector stopped before it could resend after a rebind'));
+    this.awaitingRebind.clear();
     clearInterval(this.governorTimer);
     clearTimeout(this.wakeTimer);
     for (const wake of this.sleepers) wake();
@@ -290,6 +340,8 @@ export class CarrierSessionPool {
       onIncoming: (pdu: IncomingMessagePdu, session: CarrierSession) => this.onIncoming(pdu, session.name),
       onStateChange: (state: SessionState, session: CarrierSession) => {
         this.observer.bindState?.(session.name, state);
+        // A BOUND session is always a new one: what waited for this bind's rebind can go now.
+        if (state === 'BOUND') this.releaseAfterRebind(session.name);
         if (state === 'BOUND' || state === 'CLOSED') this.pump();
       },
       onResponse: (command: string, status: number, latencyMs: number, session: CarrierSession) => this.observer.response?.(command, status, latencyMs, session.name),
@@ -432,11 +484,33 @@ export class CarrierSessionPool {
     if (Math.abs(rate - this.bucket.rate) > 1e-6) this.bucket.setRate(rate, now, burstFor(rate));
   }
 
+  /**
+   * resend-once: the segment waits until its bind is bound again. A session that timed out but
+   * is still up is drained and unbound first; one whose connection was lost is rebinding already.
+   */
+  private holdForRebind(item: QueueItem, session: CarrierSession): void {
+    const held = this.awaitingRebind.get(session.name);
+    if (held) held.push(item);
+    else this.awaitingRebind.set(session.name, [item]);
+    if (session.state === 'BOUND' && !this.recycling.has(session)) {
+      this.recycling.add(session);
+      this.logger.warn({ bind: session.name }, 'submit_sm_resp timed out: rebinding this session before resending (resend-once)');
+      void this.drainAndUnbind(session);
+    }
+  }
+
+  private releaseAfterRebind(bindName: string): void {
+    const held = this.awaitingRebind.get(bindName);
+    if (!held) return;
+    this.awaitingRebind.delete(bindName);
+    for (const item of held) this.requeueFront(item);
+  }
+
   private send(item: QueueItem, session: CarrierSession): void {
     item.attempts++;
     session.submit(item.submit).then(
       (response) => this.onResponse(item, response.commandStatus, response.messageId, response.latencyMs, session),
-      (error: SmppError) => this.onSubmitError(item, error),
+      (error: SmppError) => this.onSubmitError(item, error, session),
     );
   }
 
@@ -467,15 +541,15 @@ export class CarrierSessionPool {
     this.pump();
   }
 
-  private onSubmitError(item: QueueItem, error: SmppError): void {
+  private onSubmitError(item: QueueItem, error: SmppError, session: CarrierSession): void {
     if (error.outcomeUnknown) {
       const resend = this.settings.unknownOutcome === 'resend-once' && !item.resent && !this.stopping;
       this.observer.unknownOutcome?.(error.code, resend);
       if (resend) {
         item.resent = true;
-        this.requeueFront(item);
+        this.holdForRebind(item, session);
       } else {
-        item.resolve({ kind: 'unknown', reasonCode: error.code, reason: error.message, attempts: item.attempts });
+        item.resolve(unknown(item, error.code, error.message));
       }
     } else if (this.stopping) {
       item.reject(notSent(error.message));
@@ -485,6 +559,12 @@ export class CarrierSessionPool {
     }
     this.pump();
   }
+}
+
+const WITHDRAWN: SubmitResult = { kind: 'withdrawn', attempts: 0 };
+
+function unknown(item: QueueItem, reasonCode: string, reason: string): SubmitResult {
+  return { kind: 'unknown', reasonCode, reason, attempts: item.attempts };
 }
 
 function burstFor(rate: number): number {

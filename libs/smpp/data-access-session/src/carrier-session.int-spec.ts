@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { SmppError, TLV, readReceipt, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/domain';
-import { CarrierSession, CarrierSessionPool, type PoolSettings, type SessionSettings, type SubmitResult } from './index';
+import { CarrierSession, CarrierSessionPool, SubmitTicket, type PoolSettings, type SessionSettings, type SubmitResult } from './index';
 import { MiniSmsc } from './testing/mini-smsc';
 
 const logger = createLogger({ app: 'session-int-spec', level: process.env['LOG_LEVEL'] ?? 'silent' });
@@ -151,10 +151,11 @@ describe('CarrierSessionPool (real TCP)', () => {
     await smsc.stop();
   });
 
-  async function startPool(options: ConstructorParameters<typeof MiniSmsc>[0], over: Partial<PoolSettings> = {}, observer = {}) {
+  async function startPool(options: ConstructorParameters<typeof MiniSmsc>[0], over: Partial<PoolSettings> = {}, observer = {}, session: Partial<PoolSettings['session']> = {}) {
     smsc = new MiniSmsc(options);
     await smsc.start();
-    pool = new CarrierSessionPool(poolSettings(smsc.port, over), noIncoming, logger, observer);
+    const settings = poolSettings(smsc.port, over);
+    pool = new CarrierSessionPool({ ...settings, session: { ...settings.session, ...session } }, noIncoming, logger, observer);
     pool.start();
     await pool.whenBound(2000);
     return pool;
@@ -219,6 +220,42 @@ describe('CarrierSessionPool (real TCP)', () => {
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => p.submit(segment(`4477007${String(i).padStart(5, '0')}`, `r${i}`))));
     expect(results.every((r) => r.kind === 'submitted')).toBe(true);
     expect(results.some((r) => r.attempts === 2)).toBe(true);
+  });
+
+  it('resend-once after a response timeout: rebinds that session first, then resends once', async () => {
+    const shortTimeouts = { ...timeouts, responseMs: 300 };
+    const p = await startPool({}, { binds: 2, unknownOutcome: 'resend-once' }, {}, { timeouts: shortTimeouts });
+    while (p.bindsUp < 2) await new Promise((r) => setTimeout(r, 5));
+    smsc.unansweredOnce.add('447700700001');
+    const bindsBefore = smsc.binds;
+    const lost = p.submit(segment('447700700001', 'lost response'));
+    const others = Array.from({ length: 20 }, (_, i) => p.submit(segment(`4477007${String(i + 10).padStart(5, '0')}`, `o${i}`)));
+    const result = await lost;
+    expect(result).toMatchObject({ kind: 'submitted', attempts: 2 });
+    // The resend went out only after a new bind (the timed-out session was unbound and bound again).
+    expect(smsc.binds).toBe(bindsBefore + 1);
+    const resendIndex = smsc.submits.map((s) => s.destination).lastIndexOf('447700700001');
+    expect(smsc.submits.filter((s) => s.destination === '447700700001')).toHaveLength(2);
+    expect(smsc.bindsAtSubmit[resendIndex]).toBe(bindsBefore + 1);
+    expect((await Promise.all(others)).every((r) => r.kind === 'submitted' && r.attempts === 1)).toBe(true);
+  });
+
+  it('withdraws the waiting segments of a ticket; those already sent finish as usual', async () => {
+    const p = await startPool({ responseDelayMs: 50 }, { binds: 1 }, {}, { window: 5 });
+    const ticket = new SubmitTicket();
+    const other = new SubmitTicket();
+    const mine = Array.from({ length: 30 }, (_, i) => p.submit(segment(`4477006${String(i).padStart(5, '0')}`, `w${i}`), ticket));
+    const theirs = Array.from({ length: 5 }, (_, i) => p.submit(segment(`4477005${String(i).padStart(5, '0')}`, `k${i}`), other));
+    await new Promise((r) => setTimeout(r, 20)); // the first window of 5 is out
+    const withdrawn = p.withdraw(ticket);
+    const results = await Promise.all(mine);
+    expect(withdrawn).toBe(25);
+    expect(results.filter((r) => r.kind === 'submitted')).toHaveLength(5);
+    expect(results.slice(0, 5).every((r) => r.kind === 'submitted')).toBe(true);
+    expect(results.slice(5).every((r) => r.kind === 'withdrawn')).toBe(true);
+    expect((await Promise.all(theirs)).every((r) => r.kind === 'submitted')).toBe(true);
+    expect(smsc.accepted.size).toBe(10);
+    expect(await p.submit(segment('447700400000', 'late'), ticket)).toEqual({ kind: 'withdrawn', attempts: 0 });
   });
 });
 

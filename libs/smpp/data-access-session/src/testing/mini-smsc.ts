@@ -31,6 +31,8 @@ export class MiniSmsc {
   private server!: Server;
   readonly sessions = new Set<smpp.Session>();
   readonly submits: MiniSubmit[] = [];
+  /** For each entry of submits: how many binds had been accepted when it arrived. */
+  readonly bindsAtSubmit: number[] = [];
   /** Submits answered with status 0, by destination + short_message, to count duplicates. */
   readonly accepted = new Map<string, number>();
   throttled = 0;
@@ -39,6 +41,8 @@ export class MiniSmsc {
   answering = true;
   /** Answer this status for destinations starting with a prefix. */
   statusByPrefix = new Map<string, number>();
+  /** Destinations whose next submit_sm is taken (counted as accepted) but never answered. */
+  unansweredOnce = new Set<string>();
   /** Drop the connection after receiving this many more submit_sm (0 = never). */
   dropAfterSubmits = 0;
   /** Each bind gets a receipt for every submit that asks for one, after this delay (ms; -1 = none). */
@@ -119,11 +123,17 @@ export class MiniSmsc {
       messageId: '',
     };
     this.submits.push(submit);
+    this.bindsAtSubmit.push(this.binds);
     if (this.dropAfterSubmits > 0 && --this.dropAfterSubmits === 0) {
       session.socket.destroy();
       return;
     }
     if (!this.answering) return;
+    if (this.unansweredOnce.delete(submit.destination)) {
+      const key = `${submit.destination}|${raw.toString('hex')}`;
+      this.accepted.set(key, (this.accepted.get(key) ?? 0) + 1);
+      return;
+    }
     let status = 0;
     for (const [prefix, s] of this.statusByPrefix) if (submit.destination.startsWith(prefix)) status = s;
     const tps = this.options.tps ?? 0;
