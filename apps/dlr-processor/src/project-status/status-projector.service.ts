@@ -56,7 +56,6 @@ export class StatusProjector {
     this.metrics.events.inc({ topic: batch.topic }, batch.messages.length);
     const seconds = stop();
     this.logger.debug({ topic: batch.topic, partition: batch.partition, size: batch.messages.length, ms: Math.round(seconds * 1000) }, 'batch projected');
-    await batch.heartbeat();
   }
 
   private async project<R extends ProjectionResult>(work: (db: Queryable) => Promise<R>): Promise<R> {

@@ -7,20 +7,39 @@ import { watchConsumerLag } from './consumer-lag';
 /** About 100 small events (see docs/performance.md). */
 export const DEFAULT_MIN_BYTES = 16_384;
 export const DEFAULT_MAX_WAIT_MS = 25;
+const HEARTBEAT_INTERVAL_MS = 3_000;
 
 export interface ConsumedBatch {
   topic: string;
   partition: number;
   messages: KafkaMessage[];
-  /** Call inside long work so the group does not consider this member dead. */
+  /**
+   * Heartbeats are sent while the handler runs; this sends one now. It never throws: a group that
+   * is rebalancing (or has dropped this member) aborts `signal` instead.
+   */
   heartbeat(): Promise<void>;
+  /**
+   * Aborted when this member should let go of the partition soon: the group is rebalancing, the
+   * member was dropped, or the consumer is stopping. A handler of long batches then stops taking
+   * new work, finishes what it started, and returns how far it got (BatchProgress).
+   */
+  signal: AbortSignal;
+}
+
+/** A handler that finished only part of its batch says where the commit stops. */
+export interface BatchProgress {
+  /** The last offset whose work is complete, every earlier one included; undefined: none. */
+  handledThrough: string | undefined;
 }
 
 export interface BatchConsumerOptions {
   groupId: string;
   topics: Topic<unknown>[] | string[];
-  /** Handles a whole batch; resolves only when every message's output is acknowledged. */
-  handle(batch: ConsumedBatch): Promise<void>;
+  /**
+   * Handles a batch; resolves only when every message's output is acknowledged. Resolving with a
+   * BatchProgress commits only that far; the rest is fetched again (by whoever owns the partition).
+   */
+  handle(batch: ConsumedBatch): Promise<void | BatchProgress>;
   logger: Logger;
   /** Partitions handled at the same time by this process. */
   concurrency?: number;
@@ -63,10 +82,18 @@ export function decodeBatch<T>(topic: Topic<T>, messages: KafkaMessage[]): Decod
   return result;
 }
 
+/** Heartbeat errors that mean this member is about to lose (or has lost) its partitions. */
+const LEAVING_GROUP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
 /**
  * A consumer that hands whole batches to one handler and commits a batch's offsets only after the
  * handler resolved: at-least-once, never an offset ahead of the work. A handler that throws makes
  * kafkajs re-fetch from the last commit (after its retry back-off).
+ *
+ * kafkajs rejoins a rebalancing group only after the batches in progress return, and every other
+ * member waits for that (up to rebalanceTimeout, after which this member is dropped and its
+ * partitions' uncommitted work is done twice). So the batch's heartbeats run here, and a
+ * rebalance aborts the batch's signal: long handlers return early with what they finished.
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
   const groupId = prefixed(options.groupId);
@@ -74,7 +101,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     groupId,
     sessionTimeout: 30_000,
     rebalanceTimeout: 60_000,
-    heartbeatInterval: 3_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
     minBytes: options.minBytes ?? DEFAULT_MIN_BYTES,
     maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
@@ -89,15 +116,35 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+      const { topic, partition } = batch;
+      const leaving = new AbortController();
+      const beat = async () => {
+        if (leaving.signal.aborted) return;
+        if (!isRunning() || isStale()) return leaving.abort(new Error('the consumer is stopping or seeking'));
+        try {
+          await heartbeat();
+        } catch (err) {
+          const type = (err as { type?: string }).type ?? '';
+          if (!LEAVING_GROUP.has(type)) return; // a broker hiccup: the next heartbeat will tell
+          options.logger.warn({ topic, partition, reason: type }, 'group rebalancing while a batch is in progress: finishing what it started and committing that');
+          leaving.abort(err);
+        }
+      };
+      // kafkajs sends at most one heartbeat per interval; asking more often keeps the gap short.
+      const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
+      let progress: void | BatchProgress;
       try {
-        await options.handle({ topic: batch.topic, partition: batch.partition, messages: batch.messages, heartbeat });
+        progress = await options.handle({ topic, partition, messages: batch.messages, heartbeat: beat, signal: leaving.signal });
       } catch (err) {
-        options.logger.error({ err, topic: batch.topic, partition: batch.partition, firstOffset: batch.firstOffset() }, 'batch failed; it will be consumed again');
+        options.logger.error({ err, topic, partition, firstOffset: batch.firstOffset() }, 'batch failed; it will be consumed again');
         throw err;
+      } finally {
+        clearInterval(heartbeats);
       }
-      resolveOffset(batch.lastOffset());
-      const next = (BigInt(batch.lastOffset()) + 1n).toString();
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }]);
+      const last = progress ? progress.handledThrough : batch.lastOffset();
+      if (last === undefined) return;
+      resolveOffset(last);
+      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
     },
   });
   if (options.lagIntervalMs !== 0) {

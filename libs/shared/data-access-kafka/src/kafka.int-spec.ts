@@ -61,4 +61,35 @@ describe('Kafka round trip (real broker)', () => {
     await admin.disconnect();
     expect(committed).toBe(sent.length);
   }, 60_000);
+
+  it('commits only the finished part of a batch when the handler says so; the rest is delivered again', async () => {
+    const partial: Topic<MessageAccepted> = { name: `test.partial.${randomUUID()}`, codec: MessageAccepted };
+    await ensureTopics(kafka, [{ name: partial.name, partitions: 1, replicationFactor: 1 }]);
+    // Its own producer: the shared one still has the first test's (deleted) topic in its metadata.
+    const own = new EventProducer(kafka);
+    await own.connect();
+    await own.sendMany(Array.from({ length: 10 }, (_, i) => ({ topic: partial, key: `p${i}`, value: MessageAccepted.create({ id: `p${i}` }) })));
+    await own.disconnect();
+    const deliveries: string[][] = [];
+    let partialConsumer: Consumer | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        startBatchConsumer(kafka, {
+          groupId: `kafka-int-spec-partial-${randomUUID()}`,
+          topics: [partial],
+          logger,
+          handle: async (batch) => {
+            expect(batch.signal.aborted).toBe(false);
+            deliveries.push(batch.messages.map((m) => m.key?.toString() ?? ''));
+            if (deliveries.length === 1) return { handledThrough: batch.messages[3].offset }; // p0..p3 done
+            if (deliveries.flat().includes('p9')) resolve();
+          },
+        }).then((c) => (partialConsumer = c), reject);
+      });
+    } finally {
+      await partialConsumer?.disconnect();
+    }
+    expect(deliveries[0]).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);
+    expect(deliveries[1][0]).toBe('p4');
+  }, 60_000);
 });

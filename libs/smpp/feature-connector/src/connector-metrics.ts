@@ -21,6 +21,7 @@ export class ConnectorMetrics {
   readonly reconnects;
   readonly bindErrors;
   readonly unknownOutcomes;
+  readonly withdrawn;
   readonly lateResponses;
   readonly segments;
   readonly incoming;
@@ -41,6 +42,7 @@ export class ConnectorMetrics {
     this.lateResponses = counter(registry, 'smsgw_smpp_late_responses_total', 'submit_sm_resp received after the response timeout.', ['carrier', 'command_status']);
     this.segments = counter(registry, 'smsgw_smpp_segments_total', 'Segments by final submit outcome (submitted, failed, unknown, retrying).', ['carrier', 'outcome']);
     this.incoming = counter(registry, 'smsgw_smpp_deliver_sm_total', 'deliver_sm/data_sm received, by kind (receipt, mo) and result (stored, error).', ['carrier', 'kind', 'result']);
+    this.withdrawn = counter(registry, 'smsgw_smpp_withdrawn_messages_total', 'Messages taken back unsent when their partition was given up (group rebalance or stop); they are consumed again, by this or another replica.', ['carrier']);
     this.consumerPauses = counter(registry, 'smsgw_smpp_consumer_pauses_total', 'Times the carrier outbound partitions were paused for back-pressure (windows full or throttled).', ['carrier']);
     this.consumerPaused = new Gauge({ name: 'smsgw_smpp_consumer_paused', help: '1 while the carrier outbound partitions are paused for back-pressure.', labelNames: ['carrier'], registers: [registry] });
     new Gauge({

@@ -47,9 +47,9 @@ afterEach(async () => {
   }
 });
 
-async function start(sim: SimulatorConfigInput = {}, carrierOver: Record<string, unknown> = {}, healthIntervalMs = 0): Promise<Running> {
-  const simulator = await startSimulator({ config: sim });
-  const id = `t-${randomUUID().slice(0, 8)}`;
+async function start(sim: SimulatorConfigInput = {}, carrierOver: Record<string, unknown> = {}, healthIntervalMs = 0, simulator?: RunningSimulator, carrierId?: string): Promise<Running> {
+  simulator ??= await startSimulator({ config: sim });
+  const id = carrierId ?? `t-${randomUUID().slice(0, 8)}`;
   const carrier = readCarriersConfig({
     carriers: {
       [id]: {
@@ -71,7 +71,7 @@ async function start(sim: SimulatorConfigInput = {}, carrierOver: Record<string,
     kafka,
     logger,
     registry,
-    instanceId: 'int-spec',
+    instanceId: `int-spec-${running.length}`,
     replicas: 1,
     topicPartitions: 4,
     replicationFactor: 1,
@@ -245,7 +245,7 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
   it('publishes carrier health and stops gracefully, committing what it submitted', async () => {
     const { carrier, connector } = await start({ responseDelay: 20 }, {}, 200);
     const health = await watcher.waitFor(TOPICS.carrierHealth, (e) => e.key === carrier.id, (events) => events.length >= 1);
-    expect(health[0].value).toMatchObject({ carrierId: carrier.id, instanceId: 'int-spec', bindsUp: 2, bindsConfigured: 2 });
+    expect(health[0].value).toMatchObject({ carrierId: carrier.id, instanceId: expect.stringMatching(/^int-spec-/), bindsUp: 2, bindsConfigured: 2 });
     const messages = Array.from({ length: 200 }, (_, i) => outbound(carrier.id, `+4477006${String(i).padStart(5, '0')}`, `stop ${i}`));
     const ids = await publish(carrier.id, messages);
     await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 1);
@@ -260,6 +260,67 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(committed).toBe(new Set(watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId)).map((e) => e.value.messageId)).size);
     expect(reports.length).toBeGreaterThan(0);
+  });
+});
+
+async function committedOffsets(carrierId: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId: prefixed(`smsgw-connector-${carrierId}`), topics: [outboundTopic(carrierId).name] });
+    return offsets[0].partitions.reduce((s, p) => s + Math.max(0, Number(p.offset)), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function reportedIds(ids: Set<string>): Set<string> {
+  return new Set(watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId)).map((e) => e.value.messageId));
+}
+
+describe('SmppConnector giving up a partition mid-batch', () => {
+  // 200 segments/s: the outbound batches (all 1,200 messages fit in one fetch) take seconds.
+  const slow = { tps: 200 };
+
+  it('stopped mid-batch: withdraws what it has not sent, commits what it has, and a new replica sends the rest once', async () => {
+    const a = await start({}, slow);
+    const messages = Array.from({ length: 1200 }, (_, i) => outbound(a.carrier.id, `+4477004${String(i).padStart(5, '0')}`, `handover ${i}`));
+    const ids = await publish(a.carrier.id, messages);
+    await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 200);
+    const stopping = Date.now();
+    await a.connector.stop();
+    expect(Date.now() - stopping).toBeLessThan(2_000); // nothing waits for the unsent rest
+    await new Promise((r) => setTimeout(r, 300));
+    const reported = reportedIds(ids).size;
+    expect(reported).toBeLessThan(1200);
+    // Every message reported is committed and nothing else (the batches committed their finished prefix).
+    expect(await committedOffsets(a.carrier.id)).toBe(reported);
+    // Withdrawn: fetched but not sent (a partition's batch may not have been fetched at all yet).
+    const withdrawn = Number((await a.registry.getSingleMetricAsString('smsgw_smpp_withdrawn_messages_total')).match(/} (\d+)/)?.[1]);
+    expect(withdrawn).toBeGreaterThan(0);
+    expect(withdrawn).toBeLessThanOrEqual(1200 - reported);
+
+    await start({}, slow, 0, a.sim, a.carrier.id);
+    const reports = (await reportsFor(ids, 30_000)).map((e) => e.value);
+    expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
+    expect(a.sim.stats().uniqueMessages).toBe(1200);
+    expect(a.sim.stats().duplicateSubmits).toBe(0);
+  });
+
+  it('a replica joining mid-batch gets partitions within seconds: the busy one hands over unsent messages, none is sent twice', async () => {
+    const a = await start({}, slow);
+    const messages = Array.from({ length: 1600 }, (_, i) => outbound(a.carrier.id, `+4477003${String(i).padStart(5, '0')}`, `rebalance ${i}`));
+    const ids = await publish(a.carrier.id, messages);
+    await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 100);
+    // A alone needs 8 s for these; without the hand-over, B would get its partitions only after that.
+    const b = await start({}, slow, 0, a.sim, a.carrier.id);
+    const reports = (await reportsFor(ids, 30_000)).map((e) => e.value);
+    expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
+    const submittedBy = async (r: Running) => Number((await r.registry.getSingleMetricAsString('smsgw_smpp_segments_total')).match(/outcome="submitted"} (\d+)/)?.[1] ?? 0);
+    expect(await submittedBy(b)).toBeGreaterThan(200);
+    expect((await submittedBy(a)) + (await submittedBy(b))).toBe(1600);
+    expect(a.sim.stats().duplicateSubmits).toBe(0);
+    expect(await a.registry.getSingleMetricAsString('smsgw_smpp_withdrawn_messages_total')).toMatch(/} [1-9]\d*/);
   });
 });
 

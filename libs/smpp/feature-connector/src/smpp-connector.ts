@@ -1,12 +1,23 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { ulid } from 'ulid';
 import type { CarrierConfig } from '@smsgw/carriers/util-config';
 import { ConcatReferenceAllocator, EncodingError, decode, type DecodedSegment } from '@smsgw/gsm/util-encoding';
-import { EventProducer, TOPICS, decodeBatch, ensureTopics, outboundTopic, startBatchConsumer, type ConsumedBatch, type OutgoingEvent, type Topic } from '@smsgw/shared/data-access-kafka';
+import {
+  EventProducer,
+  TOPICS,
+  decodeBatch,
+  ensureTopics,
+  outboundTopic,
+  startBatchConsumer,
+  type BatchProgress,
+  type ConsumedBatch,
+  type OutgoingEvent,
+  type Topic,
+} from '@smsgw/shared/data-access-kafka';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Registry } from '@smsgw/shared/util-metrics';
 import { CarrierHealth, Encoding, InboundMessage, OutboundMessage, RawReceipt, RetryRequest, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
-import { CarrierSessionPool, type PoolSettings, type SubmitResult } from '@smsgw/smpp/data-access-session';
+import { CarrierSessionPool, SubmitTicket, type PoolSettings, type SubmitResult } from '@smsgw/smpp/data-access-session';
 import {
   TLV,
   backoffDelay,
@@ -114,6 +125,27 @@ class ReportStream {
   }
 }
 
+type FinalResult = Exclude<SubmitResult, { kind: 'withdrawn' }>;
+
+function isFinal(result: SubmitResult): result is FinalResult {
+  return result.kind !== 'withdrawn';
+}
+
+/** The pool rejects a segment only when it stopped before sending it: the same as withdrawn. */
+function notSentYet(): SubmitResult {
+  return { kind: 'withdrawn', attempts: 0 };
+}
+
+/** The last offset of the batch's finished prefix: one unfinished message holds back the commit of all after it. */
+function finishedThrough(messages: KafkaMessage[], unfinished: Set<string>): string | undefined {
+  let last: string | undefined;
+  for (const m of messages) {
+    if (unfinished.has(m.offset)) break;
+    last = m.offset;
+  }
+  return last;
+}
+
 const ENCODING: Record<string, Encoding> = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 };
 const OUTCOME_LABEL: Record<number, string> = { [SubmitOutcome.SUBMITTED]: 'submitted', [SubmitOutcome.FAILED]: 'failed', [SubmitOutcome.UNKNOWN]: 'unknown', [SubmitOutcome.RETRYING]: 'retrying' };
 
@@ -163,7 +195,9 @@ export class SmppConnector {
   private readonly reassembly: MoReassembly;
   private consumer: Consumer | undefined;
   private healthTimer: NodeJS.Timeout | undefined;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** One per batch in progress: withdrawing it takes back that batch's segments not yet sent. */
+  private readonly tickets = new Set<SubmitTicket>();
   private paused = false;
   private stopping = false;
   private interval = { responses: 0, errors: 0, throttled: 0 };
@@ -250,6 +284,8 @@ export class SmppConnector {
     logger.info({ carrier: this.carrierId, inFlightBatches: this.inFlight.size }, 'stopping: no new batches, draining in-flight segments');
     clearInterval(this.healthTimer);
     this.consumer?.pause([{ topic: this.topic.name }]);
+    // Take no new work: messages not yet sent are withdrawn (their batches commit what finished).
+    for (const ticket of this.tickets) this.pool.withdraw(ticket);
     const deadline = Date.now() + shutdownTimeoutMs;
     this.stopDeadline = deadline;
     await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, shutdownTimeoutMs).unref())]);
@@ -294,7 +330,7 @@ export class SmppConnector {
     return Date.now() > this.stopDeadline;
   }
 
-  private track(work: Promise<void>): Promise<void> {
+  private track<T>(work: Promise<T>): Promise<T> {
     this.inFlight.add(work);
     return work.finally(() => this.inFlight.delete(work));
   }
@@ -308,8 +344,12 @@ export class SmppConnector {
     else this.consumer.resume([{ topic: this.topic.name }]);
   }
 
-  /** One partition's batch: every segment reaches a final outcome and its report is acknowledged before this resolves. */
-  async handleBatch(batch: ConsumedBatch): Promise<void> {
+  /**
+   * One partition's batch: every segment reaches a final outcome and its report is acknowledged
+   * before this resolves. When the partition is being given up (rebalance, stop), messages not
+   * yet sent are withdrawn and the commit stops before the first of them.
+   */
+  async handleBatch(batch: ConsumedBatch): Promise<void | BatchProgress> {
     const { events, undecodable } = decodeBatch(this.topic, batch.messages);
     const out = new ReportStream(this.producer, this.options.reportChunk ?? 500, this.options.reportLingerMs ?? 10, this.options.logger, () => this.stopping && this.stopDeadlinePassed());
     for (const { message, error } of undecodable) {
@@ -317,14 +357,27 @@ export class SmppConnector {
       this.options.logger.error({ messageId, offset: message.offset, err: error.message }, 'undecodable outbound event; reported FAILED');
       out.push(this.report({ messageId, segmentIndex: -1, segmentCount: 0, outcome: SubmitOutcome.FAILED, reasonCode: 'CONNECTOR.UNDECODABLE', reason: `the outbound event could not be decoded: ${error.message}` }));
     }
-    const heartbeat = setInterval(() => batch.heartbeat().catch(() => undefined), 2_000);
+    const ticket = new SubmitTicket();
+    const giveUp = () => {
+      const withdrawn = this.pool.withdraw(ticket);
+      this.options.logger.info({ carrier: this.carrierId, partition: batch.partition, withdrawn }, 'partition being given up (group rebalancing or stopping): messages not yet sent are withdrawn; the batch is committed up to its last finished message');
+    };
+    if (this.stopping) ticket.withdrawn = true;
+    this.tickets.add(ticket);
+    batch.signal.addEventListener('abort', giveUp, { once: true });
+    let finished: boolean[];
     try {
-      await Promise.all(events.map((e) => this.processMessage(e.value, e.key, out)));
+      finished = await Promise.all(events.map((e) => this.processMessage(e.value, e.key, out, ticket)));
     } finally {
-      clearInterval(heartbeat);
+      batch.signal.removeEventListener('abort', giveUp);
+      this.tickets.delete(ticket);
     }
     // Reports went out in chunks while the batch was submitted; the batch is done when all are acknowledged.
     await out.close();
+    if (finished.every(Boolean)) return;
+    const unfinished = new Set(events.filter((_, i) => !finished[i]).map((e) => e.offset));
+    this.metrics.withdrawn.inc({ carrier: this.carrierId }, unfinished.size);
+    return { handledThrough: finishedThrough(batch.messages, unfinished) };
   }
 
   private report(fields: Partial<SubmitReport>, outbound?: OutboundMessage, encoding?: Encoding): OutgoingEvent<SubmitReport> {
@@ -343,12 +396,17 @@ export class SmppConnector {
     return { topic: TOPICS.submitted, key: value.messageId, value };
   }
 
-  private async processMessage(outbound: OutboundMessage, key: string, out: ReportStream): Promise<void> {
+  /**
+   * Submits one message and pushes its reports. Resolves true once every segment has its final
+   * outcome; false when the message was withdrawn (or the pool stopped) before all of it went out:
+   * it then has no reports and its offset is not committed.
+   */
+  private async processMessage(outbound: OutboundMessage, key: string, out: ReportStream, ticket: SubmitTicket): Promise<boolean> {
     const m = outbound.encoded?.message;
     const messageId = m?.id || key;
     if (!m || !outbound.encoded) {
       out.push(this.report({ messageId, segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'CONNECTOR.INVALID_EVENT', reason: 'the outbound event carries no encoded message' }, outbound));
-      return;
+      return true;
     }
     let submits: SubmitSm[];
     let encoding: Encoding;
@@ -360,12 +418,14 @@ export class SmppConnector {
       const code = err instanceof EncodingError ? err.code : 'CONNECTOR.RENDER_FAILED';
       this.options.logger.warn({ messageId, code, err: (err as Error).message }, 'message cannot be rendered for this carrier');
       out.push(this.report({ messageId, segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: code, reason: (err as Error).message }, outbound));
-      return;
+      return true;
     }
     const count = submits.length;
     // The first segment goes alone: if the carrier refuses it, nothing of the message went out
     // and another carrier can take all of it; the rest then follow in the window together.
-    const first = await this.pool.submit(submits[0]);
+    // Only the first can be withdrawn: a message that has started is finished.
+    const first = await this.pool.submit(submits[0], ticket).catch(notSentYet);
+    if (first.kind === 'withdrawn') return false;
     if (first.kind === 'rejected') {
       const retry = first.disposition === 'retryable' && this.carrier.failover;
       const status = first.commandStatus;
@@ -386,13 +446,19 @@ export class SmppConnector {
           );
         }
       }
-      return;
+      return true;
     }
-    const rest = count > 1 ? await Promise.all(submits.slice(1).map((s) => this.pool.submit(s))) : [];
-    [first, ...rest].forEach((result, i) => out.push(this.segmentReport(result, messageId, i, count, outbound, encoding)));
+    const rest = count > 1 ? await Promise.all(submits.slice(1).map((s) => this.pool.submit(s).catch(notSentYet))) : [];
+    const results = [first, ...rest];
+    if (!results.every(isFinal)) {
+      this.options.logger.warn({ messageId, segments: count, sent: results.filter(isFinal).length }, 'stopped with part of a message sent; it will be consumed again and those parts sent twice');
+      return false;
+    }
+    results.forEach((result, i) => out.push(this.segmentReport(result, messageId, i, count, outbound, encoding)));
+    return true;
   }
 
-  private segmentReport(result: SubmitResult, messageId: string, segmentIndex: number, segmentCount: number, outbound: OutboundMessage, encoding: Encoding): OutgoingEvent<SubmitReport> {
+  private segmentReport(result: FinalResult, messageId: string, segmentIndex: number, segmentCount: number, outbound: OutboundMessage, encoding: Encoding): OutgoingEvent<SubmitReport> {
     switch (result.kind) {
       case 'submitted':
         return this.report({ messageId, segmentIndex, segmentCount, outcome: SubmitOutcome.SUBMITTED, smscMessageId: result.smscMessageId }, outbound, encoding);

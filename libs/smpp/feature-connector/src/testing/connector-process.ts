@@ -10,7 +10,6 @@ import { SmppConnector, useNodeTextEncoding } from '../index';
 async function main(): Promise<void> {
   useNodeTextEncoding();
   setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? '');
-  setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? '');
   const { id, ...settings } = JSON.parse(process.env['CARRIER_JSON'] ?? '{}') as { id: string } & Record<string, unknown>;
   const carrier = readCarriersConfig({ carriers: { [id]: settings } }).carriers.get(id);
   if (!carrier) throw new Error('no carrier');
