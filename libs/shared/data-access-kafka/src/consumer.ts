@@ -24,6 +24,12 @@ export interface ConsumedBatch {
    * new work, finishes what it started, and returns how far it got (BatchProgress).
    */
   signal: AbortSignal;
+  /**
+   * Commits up to this offset (inclusive) while the batch is still in progress, so that a crash
+   * repeats less of a long batch. Only for messages whose work is complete and acknowledged;
+   * offsets at or below one already committed are ignored.
+   */
+  commit(offsetThrough: string): Promise<void>;
 }
 
 /** A handler that finished only part of its batch says where the commit stops. */
@@ -132,9 +138,17 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
       };
       // kafkajs sends at most one heartbeat per interval; asking more often keeps the gap short.
       const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
+      let committed = -1n;
+      const commit = async (through: string) => {
+        const next = BigInt(through) + 1n;
+        if (next <= committed) return;
+        committed = next;
+        resolveOffset(through);
+        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+      };
       let progress: void | BatchProgress;
       try {
-        progress = await options.handle({ topic, partition, messages: batch.messages, heartbeat: beat, signal: leaving.signal });
+        progress = await options.handle({ topic, partition, messages: batch.messages, heartbeat: beat, signal: leaving.signal, commit });
       } catch (err) {
         options.logger.error({ err, topic, partition, firstOffset: batch.firstOffset() }, 'batch failed; it will be consumed again');
         throw err;
@@ -142,9 +156,7 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
         clearInterval(heartbeats);
       }
       const last = progress ? progress.handledThrough : batch.lastOffset();
-      if (last === undefined) return;
-      resolveOffset(last);
-      await consumer.commitOffsets([{ topic, partition, offset: (BigInt(last) + 1n).toString() }]);
+      if (last !== undefined) await commit(last);
     },
   });
   if (options.lagIntervalMs !== 0) {

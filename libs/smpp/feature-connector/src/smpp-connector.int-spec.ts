@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { readCarriersConfig, type CarrierConfig } from '@smsgw/carriers/util-config';
-import { EventProducer, TOPICS, createKafka, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, ensureTopics, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { Encoding, MessageAccepted, OutboundMessage, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
 import { startSimulator, type RunningSimulator, type SimulatorConfigInput } from '@smsgw/smpp/feature-simulator';
@@ -347,10 +347,10 @@ describe('SmppConnector hot carrier settings', () => {
 });
 
 describe('SmppConnector killed with SIGKILL and restarted', () => {
-  function spawnConnector(settings: Record<string, unknown>): Promise<ChildProcess> {
+  function spawnConnector(settings: Record<string, unknown>, fetchBytes = 16_384): Promise<ChildProcess> {
     const child = fork(join(__dirname, 'testing/connector-process.ts'), [], {
       execArgv: ['-r', join(__dirname, '../../../../tools/ts-run.cjs')],
-      env: { ...process.env, CARRIER_JSON: JSON.stringify(settings), KAFKA_BROKERS: brokers.join(',') },
+      env: { ...process.env, CARRIER_JSON: JSON.stringify(settings), KAFKA_BROKERS: brokers.join(','), FETCH_BYTES: String(fetchBytes) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     return new Promise((resolve, reject) => {
@@ -385,6 +385,42 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(1500); // killed mid-way
       console.log(`SIGKILL test: killed with ${before} submits accepted and ${reportedAtKill} messages reported; ${stats.duplicateSubmits} duplicate submits of 1500 messages after the restart`);
+    } finally {
+      if (child && child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child?.once('exit', r));
+      }
+      await sim.close();
+    }
+  }, 120_000);
+
+  it('killed in the middle of a long batch: the checkpoints of its finished part bound what is sent twice', async () => {
+    const sim = await startSimulator({});
+    const id = `t-${randomUUID().slice(0, 8)}`;
+    // 200 segments/s and whole-partition fetches: each batch takes seconds.
+    const settings = { id, host: '127.0.0.1', port: sim.port, systemId: 'smsgw', password: 'secret', binds: 2, window: 50, tps: 200, reconnect: { initialMs: 50, maxMs: 500 } };
+    let child: ChildProcess | undefined;
+    try {
+      const messages = Array.from({ length: 1600 }, (_, i) => outbound(id, `+4477002${String(i).padStart(5, '0')}`, `checkpoint ${i}`));
+      const ids = new Set(messages.map((m) => idOf(m)));
+      await ensureTopics(kafka, [{ name: outboundTopic(id).name, partitions: 4, replicationFactor: 1 }]);
+      await publish(id, messages); // all there before the first fetch: four batches of 400
+      child = await spawnConnector(settings, 1_048_576);
+      await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 500);
+      child.kill('SIGKILL');
+      await new Promise((r) => child?.once('exit', r));
+      const submittedAtKill = sim.stats().submits.accepted;
+      const committedAtKill = await committedOffsets(id);
+      child = await spawnConnector(settings, 1_048_576);
+      const reports = (await reportsFor(ids, 60_000)).map((e) => e.value);
+      expect(new Set(reports.map((r) => r.messageId)).size).toBe(1600);
+      const stats = sim.stats();
+      expect(stats.uniqueMessages).toBe(1600);
+      // Without checkpoints every message sent before the kill would be sent again.
+      expect(committedAtKill).toBeGreaterThan(0);
+      expect(stats.duplicateSubmits).toBe(submittedAtKill - committedAtKill);
+      expect(stats.duplicateSubmits).toBeLessThan(submittedAtKill / 2);
+      console.log(`checkpoint test: killed with ${submittedAtKill} submitted and ${committedAtKill} committed; ${stats.duplicateSubmits} duplicate submits after the restart`);
     } finally {
       if (child && child.exitCode === null) {
         child.kill('SIGTERM');

@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, Kafka } from 'kafkajs';
 import { ulid } from 'ulid';
 import type { CarrierConfig } from '@smsgw/carriers/util-config';
 import { ConcatReferenceAllocator, EncodingError, decode, type DecodedSegment } from '@smsgw/gsm/util-encoding';
@@ -35,6 +35,7 @@ import {
   type SubmitSm,
 } from '@smsgw/smpp/domain';
 import { ConnectorMetrics } from './connector-metrics';
+import { FinishedPrefix } from './finished-prefix';
 import { MoReassembly, type MoPart } from './mo-reassembly';
 import { murmur2Partitioner } from './murmur2-partitioner';
 
@@ -67,11 +68,13 @@ export interface SmppConnectorOptions {
   reportLingerMs?: number;
   /** Receipts and MO wait this long to share a produce request (their deliver_sm_resp waits for the ack). */
   produceLingerMs?: number;
+  /** A batch in progress commits its finished part this often (bounds what a crash repeats). */
+  checkpointIntervalMs?: number;
 }
 
 /**
  * Publishes a batch's reports in sendMany chunks as they become final (so Kafka work overlaps
- * with submitting), and resolves close() once every chunk is acknowledged. A chunk Kafka refuses
+ * with submitting); acknowledged() resolves once every chunk pushed so far is. A chunk Kafka refuses
  * is sent again (with back-off) rather than failing the batch: failing it would submit its
  * segments to the carrier a second time when the batch is consumed again.
  */
@@ -94,7 +97,8 @@ class ReportStream {
     else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
   }
 
-  async close(): Promise<void> {
+  /** Resolves when everything pushed so far is acknowledged (more may be pushed after). */
+  async acknowledged(): Promise<void> {
     this.flush();
     await Promise.all(this.sends);
   }
@@ -106,7 +110,7 @@ class ReportStream {
     const events = this.pending;
     this.pending = [];
     const send = this.sendUntilAcknowledged(events);
-    send.catch(() => undefined); // observed by close()
+    send.catch(() => undefined); // observed by acknowledged()
     this.sends.push(send);
   }
 
@@ -136,14 +140,44 @@ function notSentYet(): SubmitResult {
   return { kind: 'withdrawn', attempts: 0 };
 }
 
-/** The last offset of the batch's finished prefix: one unfinished message holds back the commit of all after it. */
-function finishedThrough(messages: KafkaMessage[], unfinished: Set<string>): string | undefined {
-  let last: string | undefined;
-  for (const m of messages) {
-    if (unfinished.has(m.offset)) break;
-    last = m.offset;
+/**
+ * Commits a long batch's finished prefix every intervalMs once its reports are acknowledged, so
+ * that a crash (SIGKILL, OOM) repeats at most the last interval's messages, not the whole batch.
+ */
+class Checkpoints {
+  private readonly timer: NodeJS.Timeout;
+  private running: Promise<void> | undefined;
+  private last: string | undefined;
+
+  constructor(
+    private readonly batch: ConsumedBatch,
+    private readonly prefix: FinishedPrefix,
+    private readonly out: ReportStream,
+    intervalMs: number,
+    private readonly logger: Logger,
+  ) {
+    this.timer = setInterval(() => {
+      this.running ??= this.checkpoint().finally(() => (this.running = undefined));
+    }, intervalMs);
   }
-  return last;
+
+  /** Ends the checkpoints; resolves after one in progress (so it never commits after the final commit). */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async checkpoint(): Promise<void> {
+    const through = this.prefix.through();
+    if (through === undefined || through === this.last) return;
+    try {
+      await this.out.acknowledged();
+      await this.batch.commit(through);
+      this.last = through;
+    } catch (err) {
+      this.logger.warn({ topic: this.batch.topic, partition: this.batch.partition, through, err: (err as Error).message }, 'could not commit the finished part of a batch in progress; the final commit will cover it');
+    }
+  }
 }
 
 const ENCODING: Record<string, Encoding> = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 };
@@ -352,10 +386,12 @@ export class SmppConnector {
   async handleBatch(batch: ConsumedBatch): Promise<void | BatchProgress> {
     const { events, undecodable } = decodeBatch(this.topic, batch.messages);
     const out = new ReportStream(this.producer, this.options.reportChunk ?? 500, this.options.reportLingerMs ?? 10, this.options.logger, () => this.stopping && this.stopDeadlinePassed());
+    const prefix = new FinishedPrefix(batch.messages.map((m) => m.offset));
     for (const { message, error } of undecodable) {
       const messageId = message.key?.toString() ?? '';
       this.options.logger.error({ messageId, offset: message.offset, err: error.message }, 'undecodable outbound event; reported FAILED');
       out.push(this.report({ messageId, segmentIndex: -1, segmentCount: 0, outcome: SubmitOutcome.FAILED, reasonCode: 'CONNECTOR.UNDECODABLE', reason: `the outbound event could not be decoded: ${error.message}` }));
+      prefix.finish(message.offset);
     }
     const ticket = new SubmitTicket();
     const giveUp = () => {
@@ -365,19 +401,27 @@ export class SmppConnector {
     if (this.stopping) ticket.withdrawn = true;
     this.tickets.add(ticket);
     batch.signal.addEventListener('abort', giveUp, { once: true });
-    let finished: boolean[];
+    const checkpoints = new Checkpoints(batch, prefix, out, this.options.checkpointIntervalMs ?? 1_000, this.options.logger);
+    let unfinished = 0;
     try {
-      finished = await Promise.all(events.map((e) => this.processMessage(e.value, e.key, out, ticket)));
+      await Promise.all(
+        events.map((e) =>
+          this.processMessage(e.value, e.key, out, ticket).then((finished) => {
+            if (finished) prefix.finish(e.offset);
+            else unfinished++;
+          }),
+        ),
+      );
     } finally {
       batch.signal.removeEventListener('abort', giveUp);
       this.tickets.delete(ticket);
+      await checkpoints.stop();
     }
     // Reports went out in chunks while the batch was submitted; the batch is done when all are acknowledged.
-    await out.close();
-    if (finished.every(Boolean)) return;
-    const unfinished = new Set(events.filter((_, i) => !finished[i]).map((e) => e.offset));
-    this.metrics.withdrawn.inc({ carrier: this.carrierId }, unfinished.size);
-    return { handledThrough: finishedThrough(batch.messages, unfinished) };
+    await out.acknowledged();
+    if (unfinished === 0) return;
+    this.metrics.withdrawn.inc({ carrier: this.carrierId }, unfinished);
+    return { handledThrough: prefix.through() };
   }
 
   private report(fields: Partial<SubmitReport>, outbound?: OutboundMessage, encoding?: Encoding): OutgoingEvent<SubmitReport> {

@@ -1,6 +1,6 @@
 // Runs one SmppConnector as its own process for crash tests (SIGKILL, restart). Settings come
 // from the environment: CARRIER_JSON (carrier settings as in the carriers file), KAFKA_BROKERS,
-// KAFKA_TOPIC_PREFIX (the test's own topics).
+// KAFKA_TOPIC_PREFIX (the test's own topics), FETCH_BYTES (bytes per partition fetch, i.e. batch size).
 import { Registry } from 'prom-client';
 import { readCarriersConfig } from '@smsgw/carriers/util-config';
 import { createKafka, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     topicPartitions: 4,
     replicationFactor: 1,
     consumerConcurrency: 4,
-    maxBytesPerPartition: 16_384,
+    maxBytesPerPartition: Number(process.env['FETCH_BYTES'] ?? 16_384),
     healthIntervalMs: 0,
     shutdownTimeoutMs: 3_000,
     moReassemblyTimeoutMs: 2_000,
