@@ -2,7 +2,8 @@
 // start one connector (2 binds, window 100) against the SMSC simulator (its own process), and time
 // until every message's SubmitReports are published and the batch offsets committed.
 //   node -r ./tools/ts-run.cjs tools/bench/connector.ts [--json] [--messages N] [--binds 2] [--window 100] [--partitions 4]
-//     [--fetch-bytes 131072] [--no-receipts] [--profile] [--debug]
+//     [--fetch-bytes 131072] [--long-share 0] [--no-receipts] [--profile] [--debug]
+// --long-share 0.2: that share of the messages is 3-segment GSM-7 (concatenated with a UDH).
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   const binds = arg('binds', 2);
   const window = arg('window', 100);
   const partitions = arg('partitions', 4);
+  const longEvery = arg('long-share', 0) > 0 ? Math.max(1, Math.round(1 / arg('long-share', 0))) : 0;
   const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
   // Logs go to stderr so that --json leaves exactly one JSON object on stdout.
   const logger = createLogger({ app: 'bench-connector', level: process.env['LOG_LEVEL'] ?? 'warn', destination: pino.destination(2) });
@@ -95,7 +97,8 @@ async function main(): Promise<void> {
     const events = [];
     for (let j = i; j < Math.min(messages, i + chunk); j++) {
       const id = `${carrierId}-${j}`;
-      const text = `Your code is ${String(100000 + j).slice(-6)}. It expires in 10 minutes.`;
+      const short = `Your code is ${String(100000 + j).slice(-6)}. It expires in 10 minutes.`;
+      const text = longEvery > 0 && j % longEvery === 0 ? `${short} `.repeat(9) : short; // 423 septets: 3 segments
       const value = OutboundMessage.create({
         encoded: { message: MessageAccepted.create({ id, to: `+4477009${String(j % 100000).padStart(5, '0')}`, from: 'SMSGW', text, acceptedAtMs: Date.now() }), text },
         carrierId,
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
   const result = {
     messages,
     segments,
+    longShare: longEvery > 0 ? 1 / longEvery : 0,
     seconds: Number(elapsed.toFixed(3)),
     segmentsPerSec: Math.round(segments / elapsed),
     binds,
