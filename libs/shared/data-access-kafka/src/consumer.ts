@@ -1,8 +1,9 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { prefixed } from './topic-prefix';
 import type { Topic } from './topics';
 import { watchConsumerLag } from './consumer-lag';
+import { PartitionGate, type GatePass } from './partition-gate';
 
 /** About 100 small events (see docs/performance.md). */
 export const DEFAULT_MIN_BYTES = 16_384;
@@ -100,6 +101,8 @@ const LEAVING_GROUP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'U
  * member waits for that (up to rebalanceTimeout, after which this member is dropped and its
  * partitions' uncommitted work is done twice). So the batch's heartbeats run here, and a
  * rebalance aborts the batch's signal: long handlers return early with what they finished.
+ * kafkajs may also deliver offsets again while an earlier batch of them still runs; the
+ * PartitionGate makes the second wait and hands it only what the first did not finish.
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
   const groupId = prefixed(options.groupId);
@@ -115,48 +118,21 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     retry: { retries: 10 },
   });
   await consumer.connect();
+  const gate = new PartitionGate();
   await consumer.subscribe({ topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), fromBeginning: options.fromBeginning ?? true });
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: options.concurrency ?? 1,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+    eachBatch: async (payload) => {
+      const { batch, isRunning, isStale } = payload;
       if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-      const { topic, partition } = batch;
-      const leaving = new AbortController();
-      const beat = async () => {
-        if (leaving.signal.aborted) return;
-        if (!isRunning() || isStale()) return leaving.abort(new Error('the consumer is stopping or seeking'));
-        try {
-          await heartbeat();
-        } catch (err) {
-          const type = (err as { type?: string }).type ?? '';
-          if (!LEAVING_GROUP.has(type)) return; // a broker hiccup: the next heartbeat will tell
-          options.logger.warn({ topic, partition, reason: type }, 'group rebalancing while a batch is in progress: finishing what it started and committing that');
-          leaving.abort(err);
-        }
-      };
-      // kafkajs sends at most one heartbeat per interval; asking more often keeps the gap short.
-      const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
-      let committed = -1n;
-      const commit = async (through: string) => {
-        const next = BigInt(through) + 1n;
-        if (next <= committed) return;
-        committed = next;
-        resolveOffset(through);
-        await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
-      };
-      let progress: void | BatchProgress;
+      const pass = await gate.enter(batch.topic, batch.partition, batch.messages);
       try {
-        progress = await options.handle({ topic, partition, messages: batch.messages, heartbeat: beat, signal: leaving.signal, commit });
-      } catch (err) {
-        options.logger.error({ err, topic, partition, firstOffset: batch.firstOffset() }, 'batch failed; it will be consumed again');
-        throw err;
+        await runBatch(consumer, options, payload, pass);
       } finally {
-        clearInterval(heartbeats);
+        pass.leave();
       }
-      const last = progress ? progress.handledThrough : batch.lastOffset();
-      if (last !== undefined) await commit(last);
     },
   });
   if (options.lagIntervalMs !== 0) {
@@ -164,4 +140,50 @@ export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOpt
     consumer.on(consumer.events.STOP, () => void lag.stop());
   }
   return consumer;
+}
+
+/** One batch: heartbeats while it runs, the handler, then the commit of what it finished. */
+async function runBatch(consumer: Consumer, options: BatchConsumerOptions, payload: EachBatchPayload, pass: GatePass): Promise<void> {
+  const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+  const { topic, partition } = batch;
+  const lastOffset = batch.lastOffset();
+  let committed = -1n;
+  async function commitThrough(through: string): Promise<void> {
+    const next = BigInt(through) + 1n;
+    if (next <= committed) return;
+    committed = next;
+    pass.handled(through);
+    resolveOffset(through);
+    await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+  }
+  if (pass.messages.length === 0) {
+    // All handled by an earlier delivery of these offsets whose commit did not stick: commit again.
+    return commitThrough(lastOffset);
+  }
+  const leaving = new AbortController();
+  const beat = async () => {
+    if (leaving.signal.aborted) return;
+    if (!isRunning() || isStale()) return leaving.abort(new Error('the consumer is stopping or seeking'));
+    try {
+      await heartbeat();
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? '';
+      if (!LEAVING_GROUP.has(type)) return; // a broker hiccup: the next heartbeat will tell
+      options.logger.warn({ topic, partition, reason: type }, 'group rebalancing while a batch is in progress: finishing what it started and committing that');
+      leaving.abort(err);
+    }
+  };
+  // kafkajs sends at most one heartbeat per interval; asking more often keeps the gap short.
+  const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
+  let progress: void | BatchProgress;
+  try {
+    progress = await options.handle({ topic, partition, messages: pass.messages, heartbeat: beat, signal: leaving.signal, commit: commitThrough });
+  } catch (err) {
+    options.logger.error({ err, topic, partition, firstOffset: pass.messages[0].offset }, 'batch failed; it will be consumed again');
+    throw err;
+  } finally {
+    clearInterval(heartbeats);
+  }
+  const last = progress ? progress.handledThrough : lastOffset;
+  if (last !== undefined) await commitThrough(last);
 }

@@ -359,6 +359,20 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
     });
   }
 
+  async function killHard(child: ChildProcess): Promise<void> {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+  }
+
+  /** Stops what a crash test started, whatever state it was left in. */
+  async function tearDown(child: ChildProcess | undefined, sim: RunningSimulator): Promise<void> {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    await sim.close();
+  }
+
   it('every message still gets its reports; duplicates show in the simulator counters', async () => {
     const sim = await startSimulator({ config: { responseDelay: 3 } });
     const id = `t-${randomUUID().slice(0, 8)}`;
@@ -370,8 +384,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       child = await spawnConnector(settings);
       await publish(id, messages);
       await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 300);
-      child.kill('SIGKILL');
-      await new Promise((r) => child?.once('exit', r));
+      await killHard(child);
       const before = sim.stats().submits.accepted;
       const reportedAtKill = new Set(watcher.all(TOPICS.submitted).filter((e) => ids.has(e.value.messageId)).map((e) => e.value.messageId)).size;
       child = await spawnConnector(settings);
@@ -386,11 +399,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       expect(before).toBeLessThan(1500); // killed mid-way
       console.log(`SIGKILL test: killed with ${before} submits accepted and ${reportedAtKill} messages reported; ${stats.duplicateSubmits} duplicate submits of 1500 messages after the restart`);
     } finally {
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child?.once('exit', r));
-      }
-      await sim.close();
+      await tearDown(child, sim);
     }
   }, 120_000);
 
@@ -407,8 +416,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       await publish(id, messages); // all there before the first fetch: four batches of 400
       child = await spawnConnector(settings, 1_048_576);
       await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 500);
-      child.kill('SIGKILL');
-      await new Promise((r) => child?.once('exit', r));
+      await killHard(child);
       const submittedAtKill = sim.stats().submits.accepted;
       const committedAtKill = await committedOffsets(id);
       child = await spawnConnector(settings, 1_048_576);
@@ -422,11 +430,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       expect(stats.duplicateSubmits).toBeLessThan(submittedAtKill / 2);
       console.log(`checkpoint test: killed with ${submittedAtKill} submitted and ${committedAtKill} committed; ${stats.duplicateSubmits} duplicate submits after the restart`);
     } finally {
-      if (child && child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((r) => child?.once('exit', r));
-      }
-      await sim.close();
+      await tearDown(child, sim);
     }
   }, 120_000);
 });
