@@ -1,10 +1,6 @@
 // Reads deliver_sm and data_sm bodies from the raw PDU bytes, so the short_message and TLVs reach
 // the receipt and MO logic exactly as the SMSC sent them (no character-set guessing on the way).
-
-export const COMMAND_ID = {
-  deliver_sm: 0x00000005,
-  data_sm: 0x00000103,
-} as const;
+import { CommandId } from './pdu-codec';
 
 export const TLV = {
   RECEIPTED_MESSAGE_ID: 0x001e,
@@ -96,8 +92,8 @@ export function parseIncomingMessage(pdu: Uint8Array): IncomingMessagePdu {
   const sequence = view.getUint32(12);
   const r = new Reader(pdu, 16, end);
   let command: IncomingMessagePdu['command'];
-  if (commandId === COMMAND_ID.deliver_sm) command = 'deliver_sm';
-  else if (commandId === COMMAND_ID.data_sm) command = 'data_sm';
+  if (commandId === CommandId.deliver_sm) command = 'deliver_sm';
+  else if (commandId === CommandId.data_sm) command = 'data_sm';
   else throw new PduFormatError(`command_id 0x${commandId.toString(16)} is neither deliver_sm nor data_sm`);
 
   const serviceType = r.cstring('service_type', 6);
