@@ -1,7 +1,7 @@
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
-import type { Message, SendBatchRequest, SendBatchResponse, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
+import type { CancelMessageResponse, Message, SendBatchRequest, SendBatchResponse, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
 
 // The launcher is a plain script shared with npm start and the benchmark, not a library.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,6 +26,7 @@ export function smsClient(target: string) {
     send: call<Partial<SendRequest>, SendResponse>('send'),
     sendBatch: call<Partial<SendBatchRequest>, SendBatchResponse>('sendBatch'),
     getMessage: call<{ id: string }, Message>('getMessage'),
+    cancelMessage: call<{ id: string }, CancelMessageResponse>('cancelMessage'),
     close: () => client.close(),
   };
 }

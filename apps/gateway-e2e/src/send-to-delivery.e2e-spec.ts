@@ -122,4 +122,24 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect((await final(before.id)).status).toBe(MessageStatus.DELIVERED);
     expect((await final(after.id)).status).toBe(MessageStatus.DELIVERED);
   }, 60_000);
+
+  it('holds a scheduled message until its send time, and cancels another before it', async () => {
+    const sendAtMs = Date.now() + 4_000;
+    const later = await client.send({ to: '+447911123460', from: 'SMSGW', text: 'Your appointment is tomorrow at 9:00.', sendAtMs });
+    const canceled = await client.send({ to: '+447911123461', from: 'SMSGW', text: 'Sale starts now!', sendAtMs });
+    expect(later.status).toBe(MessageStatus.SCHEDULED);
+    await eventually('the scheduled message in the status store', async () => ((await client.getMessage({ id: canceled.id }).catch(() => undefined))?.status === MessageStatus.SCHEDULED ? true : undefined));
+    expect(await client.cancelMessage({ id: canceled.id })).toEqual({ canceled: true, status: MessageStatus.CANCELED });
+    expect((await client.getMessage({ id: later.id })).status).toBe(MessageStatus.SCHEDULED);
+
+    const delivered = await final(later.id);
+    const submittedAtMs = (delivered.submittedAt?.seconds ?? 0) * 1000 + (delivered.submittedAt?.nanos ?? 0) / 1e6;
+    expect(delivered.status).toBe(MessageStatus.DELIVERED);
+    expect(submittedAtMs).toBeGreaterThanOrEqual(sendAtMs - 50); // not before its time (PostgreSQL's clock decides)
+    expect(await final(canceled.id)).toMatchObject({ status: MessageStatus.CANCELED, reasonCode: 'CANCELED' });
+    const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM segments WHERE message_id = $1', [canceled.id]);
+    expect(rows[0].n).toBe(0); // never submitted
+    expect(await client.cancelMessage({ id: later.id })).toEqual({ canceled: false, status: MessageStatus.DELIVERED });
+    expect(await client.cancelMessage({ id: canceled.id })).toEqual({ canceled: true, status: MessageStatus.CANCELED });
+  }, 60_000);
 });

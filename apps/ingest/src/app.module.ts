@@ -8,6 +8,8 @@ import { IdempotencyStore } from './send-message/idempotency.store';
 import { IngestMetrics } from './send-message/ingest.metrics';
 import { SendMessageService } from './send-message/send-message.service';
 import { SubmitEventsConsumer } from './send-message/submit-events.consumer';
+import { ScheduleStore } from './schedule-message/schedule.store';
+import { SchedulerService } from './schedule-message/scheduler.service';
 
 @Module({})
 export class AppModule {
@@ -16,7 +18,7 @@ export class AppModule {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
       controllers: [SmsGrpcController],
-      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService],
     };
   }
 }

@@ -4,14 +4,17 @@ import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-o
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import { Encoding, type MessageEncoded, type SubmitReport } from '@smsgw/shared/util-proto';
+import { Encoding, heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitReport } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EncoderEnv } from '../env';
 import { encodeMessage, type EncoderRules } from './encode-message';
 
 const ENCODING_LABEL: Record<number, string> = { [Encoding.GSM7]: 'gsm7', [Encoding.UCS2]: 'ucs2', [Encoding.LATIN1]: 'latin1' };
 
-/** sms.accepted.v1 → sms.encoded.v1 (or a FAILED report on sms.submitted.v1), a batch at a time. */
+/**
+ * sms.accepted.v1 → sms.encoded.v1 (or a FAILED report on sms.submitted.v1), a batch at a time.
+ * Scheduled messages pass twice; only their released copy is encoded.
+ */
 @Injectable()
 export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdown {
   private readonly kafka: Kafka;
@@ -63,7 +66,8 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
       this.logger.error({ offset: message.offset, partition: batch.partition, err: error }, 'undecodable event on sms.accepted.v1 skipped');
     }
     const now = Date.now();
-    const out = events.map((e) => encodeMessage(e.value, this.rules, now));
+    // A scheduled message is encoded when ingest's scheduler publishes it again at its send time.
+    const out = events.filter((e) => !heldForSchedule(e.value)).map((e) => encodeMessage(e.value, this.rules, now));
     await this.producer.sendMany(out);
     for (const event of out) {
       if (event.topic === TOPICS.encoded) {
@@ -71,7 +75,7 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
         const encoding = ENCODING_LABEL[value.encoding];
         this.encoded.inc({ encoding });
         this.segments.inc({ encoding }, value.segmentCount);
-        this.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message?.acceptedAtMs ?? now)) / 1000);
+        this.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);
       } else {
         this.failed.inc({ reason: (event.value as SubmitReport).reasonCode });
       }

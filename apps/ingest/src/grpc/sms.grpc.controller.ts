@@ -23,6 +23,7 @@ import { ValidationError } from '@smsgw/messages/domain';
 import { Observable } from 'rxjs';
 import type { IngestEnv } from '../env';
 import { MessageReader } from '../get-message/message.reader';
+import { SchedulerService } from '../schedule-message/scheduler.service';
 import { SendMessageService } from '../send-message/send-message.service';
 
 const FINAL = new Set([MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.EXPIRED, MessageStatus.REJECTED, MessageStatus.FAILED, MessageStatus.CANCELED]);
@@ -35,6 +36,7 @@ export class SmsGrpcController implements SmsServiceController {
   constructor(
     private readonly sending: SendMessageService,
     private readonly reader: MessageReader,
+    private readonly scheduler: SchedulerService,
     @Inject(CONFIG) private readonly config: IngestEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -98,9 +100,14 @@ export class SmsGrpcController implements SmsServiceController {
   async cancelMessage(request: CancelMessageRequest): Promise<CancelMessageResponse> {
     const [message] = await this.reader.find([request.id]);
     if (!message) throw new RpcException({ code: status.NOT_FOUND, message: `id: no message ${request.id}` });
-    // Only scheduled messages can be canceled, and scheduling is not built yet: every known
-    // message is already on its way, so the answer is its current status.
-    return { canceled: message.status === MessageStatus.CANCELED, status: message.status };
+    // Only a scheduled message not yet released can be canceled; anything else is on its way.
+    if (message.status !== MessageStatus.SCHEDULED) return { canceled: message.status === MessageStatus.CANCELED, status: message.status };
+    try {
+      const canceled = await this.scheduler.cancel(request.id);
+      return { canceled, status: canceled ? MessageStatus.CANCELED : message.status };
+    } catch (err) {
+      throw this.toRpcError(err);
+    }
   }
 
   private toRpcError(err: unknown): RpcException {

@@ -26,7 +26,7 @@ export class IngestProducer extends EventProducer implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     const created = await ensureTopics(
       this.kafka,
-      topicSpecs([TOPICS.submit, TOPICS.submitRejected, TOPICS.accepted], this.config),
+      topicSpecs([TOPICS.submit, TOPICS.submitRejected, TOPICS.accepted, TOPICS.submitted], this.config),
     );
     if (created.length) this.logger.info({ topics: created }, 'created topics');
     await this.connect();

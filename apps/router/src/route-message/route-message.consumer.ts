@@ -4,7 +4,7 @@ import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, outbound
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import type { OutboundMessage, SubmitReport } from '@smsgw/shared/util-proto';
+import { pipelineStartMs, type OutboundMessage, type SubmitReport } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { RouterEnv } from '../env';
 import { rerouteMessage, routeMessage } from './route-message';
@@ -94,7 +94,7 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
       } else {
         const outbound = event.value as OutboundMessage;
         this.routed.inc({ carrier: outbound.carrierId, attempt: outbound.attempt === 1 ? 'first' : 'failover' });
-        this.stageSeconds.observe({ stage: 'routed' }, (now - (outbound.encoded?.message?.acceptedAtMs ?? now)) / 1000);
+        this.stageSeconds.observe({ stage: 'routed' }, (now - (outbound.encoded?.message ? pipelineStartMs(outbound.encoded.message) : now)) / 1000);
       }
     }
   }

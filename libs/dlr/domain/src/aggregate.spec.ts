@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { MessageStatus as S, SubmitOutcome } from '@smsgw/shared/util-proto';
-import { advanceStatus, aggregateSegments, segmentStatusForOutcome, type SegmentState } from './aggregate';
+import { advanceStatus, aggregateSegments, segmentStatusForOutcome, wholeMessageStatus, type SegmentState } from './aggregate';
 import { statusForStat, type ReceiptStat } from './receipt-stat';
 import { isFinal, statusRank } from './status-rank';
 
@@ -65,6 +65,20 @@ describe('segmentStatusForOutcome', () => {
     expect(segmentStatusForOutcome(SubmitOutcome.FAILED)).toBe(S.FAILED);
     expect(segmentStatusForOutcome(SubmitOutcome.RETRYING)).toBeUndefined();
     expect(segmentStatusForOutcome(SubmitOutcome.UNSPECIFIED)).toBeUndefined();
+  });
+});
+
+describe('wholeMessageStatus', () => {
+  it('maps reports about a whole message (segment_index -1)', () => {
+    expect(wholeMessageStatus(SubmitOutcome.FAILED)).toBe(S.FAILED);
+    expect(wholeMessageStatus(SubmitOutcome.CANCELED)).toBe(S.CANCELED);
+    expect(wholeMessageStatus(SubmitOutcome.RETRYING)).toBeUndefined();
+    expect(wholeMessageStatus(SubmitOutcome.SUBMITTED)).toBeUndefined();
+  });
+
+  it('a CANCELED scheduled message stays CANCELED', () => {
+    expect(advanceStatus(S.SCHEDULED, S.CANCELED)).toBe(S.CANCELED);
+    expect(advanceStatus(S.CANCELED, S.ACCEPTED)).toBeUndefined();
   });
 });
 

@@ -112,3 +112,15 @@ export function segmentStatusForOutcome(outcome: SubmitOutcome): MessageStatus |
       return undefined;
   }
 }
+
+/** The status a report about the whole message (segment_index -1) sets; undefined: none (RETRYING). */
+export function wholeMessageStatus(outcome: SubmitOutcome): MessageStatus | undefined {
+  switch (outcome) {
+    case SubmitOutcome.FAILED:
+      return MessageStatus.FAILED;
+    case SubmitOutcome.CANCELED:
+      return MessageStatus.CANCELED;
+    default:
+      return undefined;
+  }
+}

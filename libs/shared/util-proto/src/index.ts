@@ -5,3 +5,4 @@ export * from './generated/sms/v1/sms_service';
 export { Timestamp } from './generated/google/protobuf/timestamp';
 export * from './timestamps';
 export { PROTO_ROOT, SMS_PROTO_FILES } from './proto-files';
+export * from './schedule';

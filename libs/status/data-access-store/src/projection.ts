@@ -10,6 +10,7 @@ import {
   isFinal,
   normaliseSmscId,
   segmentStatusForOutcome,
+  wholeMessageStatus,
   statusForStat,
   statusRank,
   type DeliveryReceipt,
@@ -17,7 +18,7 @@ import {
   type ReceiptStat,
   type SegmentState,
 } from '@smsgw/dlr/domain';
-import { MessageStatus, StatusEvent, SubmitOutcome, type MessageAccepted, type SubmitReport } from '@smsgw/shared/util-proto';
+import { MessageStatus, StatusEvent, SubmitOutcome, heldForSchedule, pipelineStartMs, type MessageAccepted, type SubmitReport } from '@smsgw/shared/util-proto';
 import type { Queryable } from './queryable';
 
 /** What a projected batch produced. */
@@ -61,7 +62,8 @@ interface LockedMessage {
 interface MessageContext {
   /** When the latest event of this message in the batch happened (ms). */
   eventAtMs: number;
-  failure?: { reasonCode: string; reason: string };
+  /** A report about the whole message made it FAILED or CANCELED (the first such report wins). */
+  verdict?: { status: MessageStatus; reasonCode: string; reason: string };
   carrierId?: string;
   segmentCount?: number;
   encoding?: number;
@@ -84,7 +86,7 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
   for (const m of accepted) if (m.id) latest.set(m.id, m);
   if (latest.size === 0) return { events: [] };
   const rows = [...latest.values()].sort((a, b) => byText(a.id, b.id));
-  const statusOf = (m: MessageAccepted) => (m.sendAtMs > m.acceptedAtMs ? MessageStatus.SCHEDULED : MessageStatus.ACCEPTED);
+  const statusOf = (m: MessageAccepted) => (heldForSchedule(m) ? MessageStatus.SCHEDULED : MessageStatus.ACCEPTED);
   const cols = {
     id: rows.map((m) => m.id),
     status: rows.map(statusOf),
@@ -133,7 +135,7 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
     for (const m of existing) {
       const before = locked.get(m.id);
       if (before && advanceStatus(before.status, statusOf(m)) !== undefined) {
-        events.push(toEvent({ ...before, client_reference: m.clientReference }, statusOf(m), before.status, m.acceptedAtMs || Date.now()));
+        events.push(toEvent({ ...before, client_reference: m.clientReference }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()));
       }
     }
   }
@@ -171,16 +173,17 @@ export async function projectSubmitReports(
     if (!firstReport.has(r.messageId)) firstReport.set(r.messageId, r);
 
     if (r.outcome === SubmitOutcome.UNKNOWN) result.unknownOutcomes++;
-    const status = r.segmentIndex < 0 ? (r.outcome === SubmitOutcome.FAILED ? MessageStatus.FAILED : undefined) : segmentStatusForOutcome(r.outcome);
+    const status = r.segmentIndex < 0 ? wholeMessageStatus(r.outcome) : segmentStatusForOutcome(r.outcome);
     if (status === undefined) {
       result.ignored++;
       continue;
     }
     if (r.carrierId && status !== MessageStatus.FAILED) ctx.carrierId = r.carrierId;
     if (status === MessageStatus.FAILED) {
-      ctx.failure ??= { reasonCode: r.reasonCode || 'SUBMIT.FAILED', reason: r.reason || `segment ${r.segmentIndex + 1} could not be submitted` };
+      ctx.verdict ??= { status, reasonCode: r.reasonCode || 'SUBMIT.FAILED', reason: r.reason || `segment ${r.segmentIndex + 1} could not be submitted` };
       if (r.carrierId) ctx.carrierId = r.carrierId;
     }
+    if (status === MessageStatus.CANCELED) ctx.verdict ??= { status, reasonCode: r.reasonCode || 'CANCELED', reason: r.reason || 'canceled before its send time' };
     if (r.segmentIndex < 0) continue;
     const smscId = r.smscMessageId ? normaliseSmscId(r.smscMessageId, 'submit', idFormat(r.carrierId)) : '';
     mergeSegment(segments, {
@@ -507,10 +510,10 @@ async function reaggregate(db: Queryable, locked: Map<string, LockedMessage>, co
     let candidate = agg.status;
     let reasonCode = agg.reasonCode;
     let reason = agg.reason;
-    if (ctx.failure && !isFinal(m.status)) {
-      candidate = MessageStatus.FAILED;
-      reasonCode = ctx.failure.reasonCode;
-      reason = ctx.failure.reason;
+    if (ctx.verdict && !isFinal(m.status)) {
+      candidate = ctx.verdict.status;
+      reasonCode = ctx.verdict.reasonCode;
+      reason = ctx.verdict.reason;
     }
     const next = advanceStatus(m.status, candidate);
     const status = next ?? m.status;

@@ -31,6 +31,8 @@ export enum SubmitOutcome {
   UNKNOWN = 3,
   /** RETRYING - Handed to sms.retry.v1 for another carrier; not final. */
   RETRYING = 4,
+  /** CANCELED - A scheduled message canceled before its send time (from ingest, segment_index -1); final. */
+  CANCELED = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -89,6 +91,12 @@ export interface MessageAccepted {
   channel: Channel;
   /** The authenticated client, when authentication is on. */
   clientId: string;
+  /**
+   * Scheduled messages (send_at_ms > accepted_at_ms) are published twice: when accepted, and
+   * again when ingest's scheduler releases them at their send time, with this set. Only the
+   * released copy is encoded and sent. 0 on every other event.
+   */
+  releasedAtMs: number;
 }
 
 export interface MessageAccepted_MetadataEntry {
@@ -453,6 +461,7 @@ function createBaseMessageAccepted(): MessageAccepted {
     smartEncoding: false,
     channel: 0,
     clientId: "",
+    releasedAtMs: 0,
   };
 }
 
@@ -502,6 +511,9 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
     }
     if (message.clientId !== "") {
       writer.uint32(122).string(message.clientId);
+    }
+    if (message.releasedAtMs !== 0) {
+      writer.uint32(128).int64(message.releasedAtMs);
     }
     return writer;
   },
@@ -636,6 +648,14 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
           message.clientId = reader.string();
           continue;
         }
+        case 16: {
+          if (tag !== 128) {
+            break;
+          }
+
+          message.releasedAtMs = longToNumber(reader.int64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -670,6 +690,7 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
     message.smartEncoding = object.smartEncoding ?? false;
     message.channel = object.channel ?? 0;
     message.clientId = object.clientId ?? "";
+    message.releasedAtMs = object.releasedAtMs ?? 0;
     return message;
   },
 };
