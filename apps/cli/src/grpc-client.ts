@@ -1,7 +1,7 @@
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
-import type { GetMessageRequest, Message, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
+import type { CancelMessageRequest, CancelMessageResponse, GetMessageRequest, Message, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
 import { SMS_PROTO_FILES } from '@smsgw/shared/util-proto';
 
 // The CLI runs from anywhere in the checkout; the protos sit at the repository root.
@@ -11,6 +11,7 @@ type Unary<Req, Res> = (req: Req, options: { deadline: Date }, cb: (err: Service
 interface SmsServiceClient {
   send: Unary<SendRequest, SendResponse>;
   getMessage: Unary<GetMessageRequest, Message>;
+  cancelMessage: Unary<CancelMessageRequest, CancelMessageResponse>;
   close(): void;
 }
 
@@ -31,11 +32,15 @@ export class SmsClient {
     return this.call('getMessage', { id });
   }
 
+  cancelMessage(id: string): Promise<CancelMessageResponse> {
+    return this.call('cancelMessage', { id });
+  }
+
   close(): void {
     this.client.close();
   }
 
-  private call<Req, Res>(method: 'send' | 'getMessage', request: Req): Promise<Res> {
+  private call<Req, Res>(method: 'send' | 'getMessage' | 'cancelMessage', request: Req): Promise<Res> {
     const fn = this.client[method] as unknown as Unary<Req, Res>;
     return new Promise((resolve, reject) => fn.call(this.client, request, { deadline: new Date(Date.now() + 10_000) }, (err, res) => (err ? reject(err) : resolve(res))));
   }

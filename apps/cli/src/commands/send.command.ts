@@ -2,6 +2,7 @@ import { Encoding, MessageStatus, millisFromTimestamp } from '@smsgw/shared/util
 import type { Command } from 'commander';
 import { SmsClient } from '../grpc-client';
 import { fail, printJson } from '../output';
+import { parseSendAt } from './send-at';
 
 export function registerSend(program: Command): void {
   program
@@ -13,12 +14,20 @@ export function registerSend(program: Command): void {
     .option('--smart', 'replace look-alike characters to avoid UCS-2')
     .option('--reference <ref>', 'your own reference, returned with every status')
     .option('--idempotency-key <key>', 'makes retries safe: the same key returns the first message id')
+    .option('--send-at <time>', 'schedule: an ISO 8601 time with a zone (2026-12-01T09:00:00Z) or a delay (+15m, +2h); cancel with `smsgw cancel <id>`')
     .option('--json', 'print one JSON object')
     .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
     .action(async (opts) => {
+      let sendAtMs = 0;
+      try {
+        if (opts.sendAt) sendAtMs = parseSendAt(opts.sendAt);
+      } catch (err) {
+        fail(err, !!opts.json, opts.target);
+        return;
+      }
       const client = new SmsClient(opts.target);
       try {
-        const res = await client.send({ to: opts.to, from: opts.from, text: opts.text, smartEncoding: !!opts.smart, clientReference: opts.reference ?? '', idempotencyKey: opts.idempotencyKey ?? '' });
+        const res = await client.send({ to: opts.to, from: opts.from, text: opts.text, smartEncoding: !!opts.smart, clientReference: opts.reference ?? '', idempotencyKey: opts.idempotencyKey ?? '', sendAtMs });
         if (opts.json) {
           printJson({ id: res.id, status: MessageStatus[res.status], encoding: Encoding[res.encoding].toLowerCase(), segments: res.segments, acceptedAt: new Date(millisFromTimestamp(res.acceptedAt) ?? 0).toISOString(), duplicate: res.duplicate });
         } else {
