@@ -45,7 +45,9 @@ export class DlrMetrics {
     for (const e of events) {
       const status = statusName(e.status);
       this.transitions.inc({ status });
-      if (isFinal(e.status) && e.acceptedAtMs > 0) this.acceptToFinal.observe({ status }, Math.max(0, (e.occurredAtMs - e.acceptedAtMs) / 1000));
+      // A scheduled message counts from its release, not from acceptance hours before its send time.
+      const startMs = e.releasedAtMs || e.acceptedAtMs;
+      if (isFinal(e.status) && startMs > 0) this.acceptToFinal.observe({ status }, Math.max(0, (e.occurredAtMs - startMs) / 1000));
     }
   }
 }

@@ -17,3 +17,7 @@ CREATE TABLE scheduled_messages (
 CREATE INDEX scheduled_messages_due_idx ON scheduled_messages (send_at) WHERE state = 'pending';
 -- Released and canceled rows are kept a while (so a late cancel gets the right answer), then swept.
 CREATE INDEX scheduled_messages_done_idx ON scheduled_messages (updated_at) WHERE state <> 'pending';
+
+-- The status store learns when a scheduled message was released (its second accepted event):
+-- accept-to-final latency counts from there.
+ALTER TABLE messages ADD COLUMN released_at timestamptz;

@@ -209,10 +209,25 @@ describe('status projection (PostgreSQL)', () => {
     expect(await statusOf(old)).toBe(S.DELIVERED);
   });
 
-  it('SCHEDULED when send_at is ahead, and ACCEPTED when the scheduler re-publishes it', async () => {
+  it('SCHEDULED when send_at is ahead, and ACCEPTED when the scheduler re-publishes it; latency counts from the release', async () => {
     const id = newId();
-    expect(summary((await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000 })]))).events)).toEqual([[id, 'UNSPECIFIED', 'SCHEDULED']]);
-    expect(summary((await tx((db) => projectAccepted(db, [accepted(id)]))).events)).toEqual([[id, 'SCHEDULED', 'ACCEPTED']]);
+    const sendAtMs = T0 + 3_600_000;
+    expect(summary((await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs })]))).events)).toEqual([[id, 'UNSPECIFIED', 'SCHEDULED']]);
+    const released = await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs, releasedAtMs: sendAtMs + 40 })]));
+    expect(summary(released.events)).toEqual([[id, 'SCHEDULED', 'ACCEPTED']]);
+    expect(released.events[0]).toMatchObject({ acceptedAtMs: T0, releasedAtMs: sendAtMs + 40, occurredAtMs: sendAtMs + 40 });
+    const failed = await tx((db) => projectSubmitReports(db, [report(id, -1, 1, { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' })]));
+    expect(failed.events[0]).toMatchObject({ status: S.FAILED, acceptedAtMs: T0, releasedAtMs: sendAtMs + 40 });
+  });
+
+  it('a CANCELED report ends a scheduled message; nothing moves it on after that', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000 })]));
+    const canceled = await tx((db) => projectSubmitReports(db, [report(id, -1, 0, { outcome: SubmitOutcome.CANCELED, reasonCode: 'CANCELED', reason: 'canceled by the client' })]));
+    expect(summary(canceled.events)).toEqual([[id, 'SCHEDULED', 'CANCELED']]);
+    expect(await statusOf(id)).toBe(S.CANCELED);
+    expect(summary((await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000, releasedAtMs: T0 + 3_600_010 })]))).events)).toEqual([]);
+    expect(await statusOf(id)).toBe(S.CANCELED);
   });
 
   it('two parts finished by concurrent transactions still make the message DELIVERED', async () => {

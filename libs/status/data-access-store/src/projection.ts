@@ -54,6 +54,7 @@ interface LockedMessage {
   reason_code: string;
   reason: string;
   accepted_at: Date;
+  released_at: Date | null;
   submitted_at: Date | null;
   completed_at: Date | null;
 }
@@ -96,13 +97,14 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
     ref: rows.map((m) => m.clientReference),
     metadata: rows.map((m) => JSON.stringify(m.metadata ?? {})),
     acceptedAt: rows.map((m) => m.acceptedAtMs || Date.now()),
+    releasedAt: rows.map((m) => m.releasedAtMs || null),
   };
-  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt];
+  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt];
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at)
-     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0)
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms)
+    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at)
+     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0)
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     params,
@@ -124,18 +126,19 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
       `UPDATE messages m SET
          to_number = u.to_number, sender = u.sender, client_reference = u.ref, metadata = u.metadata::jsonb,
          accepted_at = to_timestamp(u.accepted_ms / 1000.0),
+         released_at = COALESCE(m.released_at, to_timestamp(u.released_ms / 1000.0)),
          status = CASE WHEN u.rank > m.status_rank THEN u.status ELSE m.status END,
          status_rank = GREATEST(m.status_rank, u.rank),
          updated_at = CASE WHEN u.rank > m.status_rank THEN now() ELSE m.updated_at END
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms)
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms)
        WHERE m.id = u.id`,
       params.map((col) => idx.map((i) => (col as unknown[])[i])),
     );
     for (const m of existing) {
       const before = locked.get(m.id);
       if (before && advanceStatus(before.status, statusOf(m)) !== undefined) {
-        events.push(toEvent({ ...before, client_reference: m.clientReference }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()));
+        events.push(toEvent({ ...before, client_reference: m.clientReference, released_at: m.releasedAtMs ? new Date(m.releasedAtMs) : before.released_at }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()));
       }
     }
   }
@@ -469,7 +472,7 @@ async function upsertSegments(db: Queryable, writes: SegmentWrite[]): Promise<vo
 }
 
 const LOCK_COLUMNS =
-  'id, status, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, accepted_at, submitted_at, completed_at';
+  'id, status, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, accepted_at, released_at, submitted_at, completed_at';
 
 /** Locks the messages in id order (the one order every batch uses) and returns them as they are. */
 async function lockMessages(db: Queryable, ids: string[]): Promise<Map<string, LockedMessage>> {
@@ -589,7 +592,7 @@ async function writeMessages(db: Queryable, updates: MessageUpdate[]): Promise<v
   );
 }
 
-function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id' | 'reason_code' | 'reason' | 'encoding' | 'segment_count' | 'segments_delivered' | 'accepted_at'>, status: MessageStatus, previous: MessageStatus, atMs: number): StatusEvent {
+function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id' | 'reason_code' | 'reason' | 'encoding' | 'segment_count' | 'segments_delivered' | 'accepted_at' | 'released_at'>, status: MessageStatus, previous: MessageStatus, atMs: number): StatusEvent {
   return StatusEvent.create({
     messageId: m.id,
     status,
@@ -603,5 +606,6 @@ function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id'
     segmentsDelivered: m.segments_delivered,
     occurredAtMs: atMs,
     acceptedAtMs: m.accepted_at.getTime(),
+    releasedAtMs: m.released_at?.getTime() ?? 0,
   });
 }

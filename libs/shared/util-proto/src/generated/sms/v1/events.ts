@@ -263,6 +263,11 @@ export interface StatusEvent {
   occurredAtMs: number;
   /** When the message was accepted. */
   acceptedAtMs: number;
+  /**
+   * A scheduled message: when it was released for sending (0 otherwise). Latency from acceptance
+   * to a final status counts from here, not from a send_at hours ahead.
+   */
+  releasedAtMs: number;
 }
 
 /** Topic sms.inbound.v1: a mobile-originated message (two-way). Key: carrier id + "/" + source number. */
@@ -1599,6 +1604,7 @@ function createBaseStatusEvent(): StatusEvent {
     segmentsDelivered: 0,
     occurredAtMs: 0,
     acceptedAtMs: 0,
+    releasedAtMs: 0,
   };
 }
 
@@ -1639,6 +1645,9 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     }
     if (message.acceptedAtMs !== 0) {
       writer.uint32(96).int64(message.acceptedAtMs);
+    }
+    if (message.releasedAtMs !== 0) {
+      writer.uint32(104).int64(message.releasedAtMs);
     }
     return writer;
   },
@@ -1746,6 +1755,14 @@ export const StatusEvent: MessageFns<StatusEvent> = {
           message.acceptedAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.releasedAtMs = longToNumber(reader.int64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1772,6 +1789,7 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     message.segmentsDelivered = object.segmentsDelivered ?? 0;
     message.occurredAtMs = object.occurredAtMs ?? 0;
     message.acceptedAtMs = object.acceptedAtMs ?? 0;
+    message.releasedAtMs = object.releasedAtMs ?? 0;
     return message;
   },
 };
