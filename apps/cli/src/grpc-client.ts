@@ -3,6 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import type { CancelMessageRequest, CancelMessageResponse, GetMessageRequest, Message, SendRequest, SendResponse } from '@smsgw/shared/util-proto';
 import { SMS_PROTO_FILES } from '@smsgw/shared/util-proto';
+import { fail } from './output';
 
 // The CLI runs from anywhere in the checkout; the protos sit at the repository root.
 const PROTO_ROOT = join(__dirname, '../../../proto');
@@ -43,5 +44,17 @@ export class SmsClient {
   private call<Req, Res>(method: 'send' | 'getMessage' | 'cancelMessage', request: Req): Promise<Res> {
     const fn = this.client[method] as unknown as Unary<Req, Res>;
     return new Promise((resolve, reject) => fn.call(this.client, request, { deadline: new Date(Date.now() + 10_000) }, (err, res) => (err ? reject(err) : resolve(res))));
+  }
+}
+
+/** Runs one command's call(s) with a client for --target; failures become fail()'s one line (or JSON). */
+export async function withClient(opts: { target: string; json?: boolean }, work: (client: SmsClient) => Promise<void>): Promise<void> {
+  const client = new SmsClient(opts.target);
+  try {
+    await work(client);
+  } catch (err) {
+    fail(err, !!opts.json, opts.target);
+  } finally {
+    client.close();
   }
 }

@@ -1,7 +1,7 @@
 import { MessageStatus } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
-import { SmsClient } from '../grpc-client';
-import { fail, printJson } from '../output';
+import { withClient } from '../grpc-client';
+import { printJson } from '../output';
 
 export function registerCancel(program: Command): void {
   program
@@ -10,18 +10,13 @@ export function registerCancel(program: Command): void {
     .argument('<id>', 'message id from send')
     .option('--json', 'print one JSON object')
     .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
-    .action(async (id: string, opts) => {
-      const client = new SmsClient(opts.target);
-      try {
+    .action((id: string, opts) =>
+      withClient(opts, async (client) => {
         const res = await client.cancelMessage(id);
         const status = MessageStatus[res.status];
         if (opts.json) printJson({ id, canceled: res.canceled, status });
         else process.stdout.write(res.canceled ? `${id} canceled\n` : `${id} not canceled: it is ${status} (only a scheduled message can be canceled before its send time)\n`);
         if (!res.canceled) process.exitCode = 2;
-      } catch (err) {
-        fail(err, !!opts.json, opts.target);
-      } finally {
-        client.close();
-      }
-    });
+      }),
+    );
 }

@@ -1,6 +1,6 @@
 import { Encoding, MessageStatus, millisFromTimestamp } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
-import { SmsClient } from '../grpc-client';
+import { withClient } from '../grpc-client';
 import { fail, printJson } from '../output';
 import { parseSendAt } from './send-at';
 
@@ -25,18 +25,13 @@ export function registerSend(program: Command): void {
         fail(err, !!opts.json, opts.target);
         return;
       }
-      const client = new SmsClient(opts.target);
-      try {
+      await withClient(opts, async (client) => {
         const res = await client.send({ to: opts.to, from: opts.from, text: opts.text, smartEncoding: !!opts.smart, clientReference: opts.reference ?? '', idempotencyKey: opts.idempotencyKey ?? '', sendAtMs });
         if (opts.json) {
           printJson({ id: res.id, status: MessageStatus[res.status], encoding: Encoding[res.encoding].toLowerCase(), segments: res.segments, acceptedAt: new Date(millisFromTimestamp(res.acceptedAt) ?? 0).toISOString(), duplicate: res.duplicate });
         } else {
           process.stdout.write(`${res.id}\n`);
         }
-      } catch (err) {
-        fail(err, !!opts.json, opts.target);
-      } finally {
-        client.close();
-      }
+      });
     });
 }

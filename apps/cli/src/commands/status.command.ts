@@ -1,7 +1,7 @@
 import { Encoding, MessageStatus, millisFromTimestamp, type Timestamp } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
-import { SmsClient } from '../grpc-client';
-import { fail, printJson } from '../output';
+import { withClient } from '../grpc-client';
+import { printJson } from '../output';
 
 const iso = (ts: Timestamp | undefined) => {
   const ms = millisFromTimestamp(ts);
@@ -15,9 +15,8 @@ export function registerStatus(program: Command): void {
     .argument('<id>', 'message id from send')
     .option('--json', 'print one JSON object')
     .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
-    .action(async (id: string, opts) => {
-      const client = new SmsClient(opts.target);
-      try {
+    .action((id: string, opts) =>
+      withClient(opts, async (client) => {
         const m = await client.getMessage(id);
         const view = {
           id: m.id,
@@ -36,10 +35,6 @@ export function registerStatus(program: Command): void {
         };
         if (opts.json) printJson(view);
         else for (const [k, v] of Object.entries(view)) if (v !== null) process.stdout.write(`${k.padEnd(18)} ${v}\n`);
-      } catch (err) {
-        fail(err, !!opts.json, opts.target);
-      } finally {
-        client.close();
-      }
-    });
+      }),
+    );
 }
