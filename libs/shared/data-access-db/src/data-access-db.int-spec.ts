@@ -90,6 +90,7 @@ describe('status store migrations on a real database', () => {
         'submitted_at timestamp with time zone null',
         'completed_at timestamp with time zone null',
         'updated_at timestamp with time zone = now()',
+        'released_at timestamp with time zone null',
       ],
       segments: [
         'message_id text',
@@ -115,6 +116,7 @@ describe('status store migrations on a real database', () => {
         'created_at timestamp with time zone = now()',
       ],
       idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
+      scheduled_messages: ['message_id text', 'send_at timestamp with time zone', 'state text', 'accepted bytea null', 'updated_at timestamp with time zone = now()'],
     });
   });
 
@@ -129,6 +131,7 @@ describe('status store migrations on a real database', () => {
       idempotency_keys: 'client_id,idempotency_key',
       messages: 'id',
       receipt_correlation: 'carrier_id,smsc_message_id',
+      scheduled_messages: 'message_id',
       schema_migrations: 'version',
       segments: 'message_id,segment_index',
     });
