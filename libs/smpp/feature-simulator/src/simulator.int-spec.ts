@@ -42,6 +42,20 @@ function receiptFields(pdu: Record<string, unknown>): string[] {
   return m.slice(1);
 }
 
+/** Retries an assertion about counters that settle asynchronously (the ESME's responses in flight). */
+async function eventually(assertion: () => void, timeoutMs = 3_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      assertion();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(10);
+    }
+  }
+}
+
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await sim?.close();
@@ -64,8 +78,7 @@ describe('submit, response, receipt', () => {
     const [id, sub, dlvrd, , , stat, err, text] = receiptFields(receipt as Record<string, unknown>);
     expect([id, sub, dlvrd, stat, err, text]).toEqual([r1['message_id'], '001', '001', 'DELIVRD', '000', 'Hello world, this is']);
 
-    await sleep(50);
-    expect(sim.stats()).toMatchObject({ submits: { received: 2, accepted: 2 }, uniqueMessages: 2, duplicateSubmits: 0, receipts: { sent: 2, acknowledged: 2, pending: 0 } });
+    await eventually(() => expect(sim.stats()).toMatchObject({ submits: { received: 2, accepted: 2 }, uniqueMessages: 2, duplicateSubmits: 0, receipts: { sent: 2, acknowledged: 2, pending: 0 } }));
   });
 
   it('answers hex ids and writes the same number in decimal in the receipt text when configured so', async () => {
@@ -313,8 +326,7 @@ describe('deliver_sm reliability', () => {
     const second = await esme();
     const [d] = await second.waitForDelivered(1);
     expect(d['receipted_message_id']).toBe(r['message_id']);
-    await sleep(50);
-    expect(sim.stats().receipts).toMatchObject({ sent: 2, acknowledged: 1, resent: 1, pending: 0 });
+    await eventually(() => expect(sim.stats().receipts).toMatchObject({ sent: 2, acknowledged: 1, resent: 1, pending: 0 }));
   });
 
   it('keeps receipts while no receiver is bound', async () => {
@@ -341,8 +353,7 @@ describe('MO', () => {
       expect([...udh]).toEqual([0x00, 0x03, udh[2], 2, i + 1]);
     }
     expect(parts.map((p) => (p['short_message'] as { message: string }).message).join('')).toBe(text);
-    await sleep(50);
-    expect(sim.stats().mo).toEqual({ parts: 2, sent: 2, acknowledged: 2, pending: 0 });
+    await eventually(() => expect(sim.stats().mo).toEqual({ parts: 2, sent: 2, acknowledged: 2, pending: 0 }));
   });
 
   it('delivers a short non-GSM MO as one UCS-2 message', async () => {
