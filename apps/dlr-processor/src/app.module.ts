@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
 import { ReceiptIdFormats } from './carriers/receipt-id-formats';
 import { databaseProviders } from '@smsgw/shared/feature-ops';
+import { WebhookDispatcher } from './deliver-webhooks/webhook.dispatcher';
 import { ExpirySweeper } from './expire-messages/expiry.sweeper';
 import { kafkaProviders } from './kafka.provider';
 import { DlrMetrics } from './project-status/dlr.metrics';
@@ -14,7 +15,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
-      providers: [...databaseProviders('dlr-processor'), ...kafkaProviders, ReceiptIdFormats, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper],
+      providers: [...databaseProviders('dlr-processor'), ...kafkaProviders, ReceiptIdFormats, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper, WebhookDispatcher],
     };
   }
 }

@@ -12,6 +12,10 @@ export const DLR_ENV = {
   DLR_EXPIRY_INTERVAL_SECONDS: int(60, 'dlr-processor: how often the expiry sweep runs.', { min: 1, max: 86_400 }),
   DLR_EXPIRY_BATCH: int(1000, 'dlr-processor: most messages expired per sweep transaction (a sweep runs up to 10).', { min: 1, max: 100_000 }),
   DLR_UNMATCHED_AFTER_SECONDS: int(60, 'dlr-processor: a receipt still without its submit report after this long counts as unmatched.', { min: 1 }),
+  WEBHOOK_SECRET: str('', 'dlr-processor: HMAC-SHA256 key for the X-Smsgw-Signature header of status callbacks (empty: unsigned).'),
+  WEBHOOK_TIMEOUT_MS: int(5_000, 'dlr-processor: how long a status callback may take before it counts as failed (ms).', { min: 100, max: 60_000 }),
+  WEBHOOK_MAX_ATTEMPTS: int(3, 'dlr-processor: attempts per status callback (back-off 0.5 s, 1 s, 2 s…) before it goes to sms.webhook.failed.v1.', { min: 1, max: 10 }),
+  WEBHOOK_CONCURRENCY: int(64, 'dlr-processor: status callbacks in flight at once (each message\'s callbacks stay in order).', { min: 1, max: 1_000 }),
   DLR_CORRELATION_RETENTION_SECONDS: int(604_800, 'dlr-processor: receipt_correlation rows older than this are deleted.', { min: 3600 }),
 };
 

@@ -25,7 +25,7 @@ export class StatusProducer extends EventProducer implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     const created = await ensureTopics(
       this.kafka,
-      topicSpecs([TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status], this.config),
+      topicSpecs([TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status, TOPICS.webhookFailed], this.config),
     );
     if (created.length) this.logger.info({ topics: created }, 'created topics');
     await this.connect();

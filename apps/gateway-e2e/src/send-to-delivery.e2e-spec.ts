@@ -1,5 +1,7 @@
 import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
@@ -121,6 +123,30 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(failed).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'NO_ROUTE' });
     expect((await final(before.id)).status).toBe(MessageStatus.DELIVERED);
     expect((await final(after.id)).status).toBe(MessageStatus.DELIVERED);
+  }, 60_000);
+
+  it('posts every status change to the callback URL, ending with DELIVERED', async () => {
+    const posts: { status: string; id: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        posts.push(JSON.parse(body));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    try {
+      const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/sms-status`;
+      const sent = await client.send({ to: '+447911123462', from: 'SMSGW', text: 'Tell me when it arrives', clientReference: 'cb-1', callbackUrl });
+      await eventually('the DELIVERED callback', async () => (posts.some((p) => p.id === sent.id && p.status === 'DELIVERED') ? true : undefined));
+      // SUBMITTED is skipped when the receipt is projected before the submit report.
+      const statuses = posts.filter((p) => p.id === sent.id).map((p) => p.status);
+      expect([['ACCEPTED', 'SUBMITTED', 'DELIVERED'], ['ACCEPTED', 'DELIVERED']]).toContainEqual(statuses);
+      expect(posts[0]).toMatchObject({ clientReference: 'cb-1' });
+    } finally {
+      await new Promise((r) => receiver.close(r));
+    }
   }, 60_000);
 
   it('holds a scheduled message until its send time, and cancels another before it', async () => {

@@ -91,6 +91,7 @@ describe('status store migrations on a real database', () => {
         'completed_at timestamp with time zone null',
         'updated_at timestamp with time zone = now()',
         'released_at timestamp with time zone null',
+        "callback_url text = ''",
       ],
       segments: [
         'message_id text',

@@ -43,6 +43,8 @@ export const TOPICS = {
   submitted: topic('sms.submitted.v1', SubmitReport),
   dlrRaw: topic('sms.dlr.raw.v1', RawReceipt),
   status: topic('sms.status.v1', StatusEvent),
+  /** Status events whose webhook could not be delivered (headers: url, reason, attempts), for replay. */
+  webhookFailed: topic('sms.webhook.failed.v1', StatusEvent),
   inbound: topic('sms.inbound.v1', InboundMessage),
   carrierHealth: topic('sms.carrier-health.v1', CarrierHealth),
 } as const;

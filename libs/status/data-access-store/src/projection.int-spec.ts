@@ -220,6 +220,17 @@ describe('status projection (PostgreSQL)', () => {
     expect(failed.events[0]).toMatchObject({ status: S.FAILED, acceptedAtMs: T0, releasedAtMs: sendAtMs + 40 });
   });
 
+  it('every status event of a message carries its callback URL', async () => {
+    const id = newId();
+    const callbackUrl = 'https://example.com/sms-status';
+    const first = await tx((db) => projectAccepted(db, [accepted(id, { callbackUrl })]));
+    const second = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { smscMessageId: `cb-${id}` })]));
+    expect([...first.events, ...second.events].map((e) => [S[e.status], e.callbackUrl])).toEqual([
+      ['ACCEPTED', callbackUrl],
+      ['SUBMITTED', callbackUrl],
+    ]);
+  });
+
   it('a CANCELED report ends a scheduled message; nothing moves it on after that', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000 })]));

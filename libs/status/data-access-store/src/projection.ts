@@ -55,6 +55,7 @@ interface LockedMessage {
   reason: string;
   accepted_at: Date;
   released_at: Date | null;
+  callback_url: string;
   submitted_at: Date | null;
   completed_at: Date | null;
 }
@@ -98,13 +99,14 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
     metadata: rows.map((m) => JSON.stringify(m.metadata ?? {})),
     acceptedAt: rows.map((m) => m.acceptedAtMs || Date.now()),
     releasedAt: rows.map((m) => m.releasedAtMs || null),
+    callbackUrl: rows.map((m) => m.callbackUrl),
   };
-  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt];
+  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt, cols.callbackUrl];
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at)
-     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0)
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms)
+    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at, callback_url)
+     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0), callback_url
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     params,
@@ -113,7 +115,7 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
   const events = rows
     .filter((m) => fresh.has(m.id))
     .map((m) =>
-      StatusEvent.create({ messageId: m.id, status: statusOf(m), previousStatus: MessageStatus.UNSPECIFIED, clientReference: m.clientReference, occurredAtMs: m.acceptedAtMs, acceptedAtMs: m.acceptedAtMs }),
+      StatusEvent.create({ messageId: m.id, status: statusOf(m), previousStatus: MessageStatus.UNSPECIFIED, clientReference: m.clientReference, occurredAtMs: m.acceptedAtMs, acceptedAtMs: m.acceptedAtMs, callbackUrl: m.callbackUrl }),
     );
 
   // Rows that existed (a redelivered event, or a submit report that came first): fill in the
@@ -127,18 +129,21 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
          to_number = u.to_number, sender = u.sender, client_reference = u.ref, metadata = u.metadata::jsonb,
          accepted_at = to_timestamp(u.accepted_ms / 1000.0),
          released_at = COALESCE(m.released_at, to_timestamp(u.released_ms / 1000.0)),
+         callback_url = u.callback_url,
          status = CASE WHEN u.rank > m.status_rank THEN u.status ELSE m.status END,
          status_rank = GREATEST(m.status_rank, u.rank),
          updated_at = CASE WHEN u.rank > m.status_rank THEN now() ELSE m.updated_at END
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms)
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url)
        WHERE m.id = u.id`,
       params.map((col) => idx.map((i) => (col as unknown[])[i])),
     );
     for (const m of existing) {
       const before = locked.get(m.id);
       if (before && advanceStatus(before.status, statusOf(m)) !== undefined) {
-        events.push(toEvent({ ...before, client_reference: m.clientReference, released_at: m.releasedAtMs ? new Date(m.releasedAtMs) : before.released_at }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()));
+        events.push(
+          toEvent({ ...before, client_reference: m.clientReference, callback_url: m.callbackUrl, released_at: m.releasedAtMs ? new Date(m.releasedAtMs) : before.released_at }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()),
+        );
       }
     }
   }
@@ -472,7 +477,7 @@ async function upsertSegments(db: Queryable, writes: SegmentWrite[]): Promise<vo
 }
 
 const LOCK_COLUMNS =
-  'id, status, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, accepted_at, released_at, submitted_at, completed_at';
+  'id, status, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, accepted_at, released_at, callback_url, submitted_at, completed_at';
 
 /** Locks the messages in id order (the one order every batch uses) and returns them as they are. */
 async function lockMessages(db: Queryable, ids: string[]): Promise<Map<string, LockedMessage>> {
@@ -592,7 +597,7 @@ async function writeMessages(db: Queryable, updates: MessageUpdate[]): Promise<v
   );
 }
 
-function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id' | 'reason_code' | 'reason' | 'encoding' | 'segment_count' | 'segments_delivered' | 'accepted_at' | 'released_at'>, status: MessageStatus, previous: MessageStatus, atMs: number): StatusEvent {
+function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id' | 'reason_code' | 'reason' | 'encoding' | 'segment_count' | 'segments_delivered' | 'accepted_at' | 'released_at' | 'callback_url'>, status: MessageStatus, previous: MessageStatus, atMs: number): StatusEvent {
   return StatusEvent.create({
     messageId: m.id,
     status,
@@ -607,5 +612,6 @@ function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id'
     occurredAtMs: atMs,
     acceptedAtMs: m.accepted_at.getTime(),
     releasedAtMs: m.released_at?.getTime() ?? 0,
+    callbackUrl: m.callback_url,
   });
 }

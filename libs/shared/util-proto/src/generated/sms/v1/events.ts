@@ -268,6 +268,8 @@ export interface StatusEvent {
    * to a final status counts from here, not from a send_at hours ahead.
    */
   releasedAtMs: number;
+  /** The message's status callback URL (empty: none): the dlr-processor posts this change there. */
+  callbackUrl: string;
 }
 
 /** Topic sms.inbound.v1: a mobile-originated message (two-way). Key: carrier id + "/" + source number. */
@@ -1605,6 +1607,7 @@ function createBaseStatusEvent(): StatusEvent {
     occurredAtMs: 0,
     acceptedAtMs: 0,
     releasedAtMs: 0,
+    callbackUrl: "",
   };
 }
 
@@ -1648,6 +1651,9 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     }
     if (message.releasedAtMs !== 0) {
       writer.uint32(104).int64(message.releasedAtMs);
+    }
+    if (message.callbackUrl !== "") {
+      writer.uint32(114).string(message.callbackUrl);
     }
     return writer;
   },
@@ -1763,6 +1769,14 @@ export const StatusEvent: MessageFns<StatusEvent> = {
           message.releasedAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 14: {
+          if (tag !== 114) {
+            break;
+          }
+
+          message.callbackUrl = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1790,6 +1804,7 @@ export const StatusEvent: MessageFns<StatusEvent> = {
     message.occurredAtMs = object.occurredAtMs ?? 0;
     message.acceptedAtMs = object.acceptedAtMs ?? 0;
     message.releasedAtMs = object.releasedAtMs ?? 0;
+    message.callbackUrl = object.callbackUrl ?? "";
     return message;
   },
 };
