@@ -4,6 +4,12 @@ import { registerEncode } from './commands/encode.command';
 import { registerSend } from './commands/send.command';
 import { registerStatus } from './commands/status.command';
 
+// `smsgw status <id> | head -2`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('smsgw').description('smsgw command line: send SMS (now or scheduled), read their status, cancel scheduled ones, inspect encodings').showHelpAfterError();
 registerSend(program);
 registerStatus(program);
