@@ -32,8 +32,8 @@ export class SendMessageService {
 
   /** Validates and builds the accepted event; throws ValidationError. */
   prepare(request: SendRequest, channel: Channel, clientId = ''): PreparedMessage {
-    const valid = validateSend(request, { defaultRegion: this.config.INGEST_DEFAULT_REGION, maxTextLength: this.config.INGEST_MAX_TEXT_LENGTH });
     const acceptedAtMs = Date.now();
+    const valid = validateSend(request, { defaultRegion: this.config.INGEST_DEFAULT_REGION, maxTextLength: this.config.INGEST_MAX_TEXT_LENGTH }, acceptedAtMs);
     const scheduled = request.sendAtMs > acceptedAtMs;
     const accepted = MessageAccepted.create({
       ...request,

@@ -1,7 +1,7 @@
-import { ValidationError, normaliseDestination, validateSend, type SendInput } from './index';
+import { MAX_SCHEDULE_AHEAD_MS, ValidationError, normaliseDestination, validateSend, type SendInput } from './index';
 
 const rules = { defaultRegion: 'GB', maxTextLength: 1000 };
-const base: SendInput = { to: '+447911123456', from: 'ACME', text: 'hello', clientReference: '', idempotencyKey: '', validitySeconds: 0, metadata: {}, callbackUrl: '' };
+const base: SendInput = { to: '+447911123456', from: 'ACME', text: 'hello', clientReference: '', idempotencyKey: '', validitySeconds: 0, metadata: {}, callbackUrl: '', sendAtMs: 0 };
 
 function errorOf(input: Partial<SendInput>): ValidationError {
   try {
@@ -48,5 +48,17 @@ describe('validateSend', () => {
 
   it('counts emoji as one character against the maximum', () => {
     expect(() => validateSend({ ...base, text: '😀'.repeat(1000) }, rules)).not.toThrow();
+  });
+});
+
+describe('validateSend: send_at', () => {
+  const now = Date.UTC(2026, 10, 26, 9, 0, 0);
+  it('accepts now, the past (= now) and up to a year ahead', () => {
+    for (const sendAtMs of [0, now - 60_000, now + 3_600_000, now + MAX_SCHEDULE_AHEAD_MS]) expect(() => validateSend({ ...base, sendAtMs }, rules, now)).not.toThrow();
+  });
+
+  it('refuses more than a year ahead, which is most often microseconds given for milliseconds', () => {
+    expect(() => validateSend({ ...base, sendAtMs: now * 1000 }, rules, now)).toThrow(/^send_at_ms \d+ \(beyond the year 9999\) is more than a year ahead/);
+    expect(() => validateSend({ ...base, sendAtMs: now + 2 * MAX_SCHEDULE_AHEAD_MS }, rules, now)).toThrow(expect.objectContaining({ code: 'VALIDATION.SEND_AT_TOO_FAR', field: 'send_at_ms' }));
   });
 });

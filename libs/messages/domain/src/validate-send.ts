@@ -10,6 +10,8 @@ export interface SendInput {
   validitySeconds: number;
   metadata: Record<string, string>;
   callbackUrl: string;
+  /** Epoch ms to send at; 0 (or a time already past) means now. */
+  sendAtMs: number;
 }
 
 export interface SendRules {
@@ -31,9 +33,11 @@ const NUMERIC_SENDER = /^\+?[0-9]{1,15}$/;
 const MAX_METADATA_ENTRIES = 16;
 const MAX_METADATA_BYTES = 2048;
 const MAX_VALIDITY_SECONDS = 7 * 24 * 3600;
+/** How far ahead a message may be scheduled: a year; beyond that it is almost surely a unit mistake (µs for ms). */
+export const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
 
 /** Checks a send request and normalises its numbers; throws ValidationError naming the field. */
-export function validateSend(input: SendInput, rules: SendRules): ValidSend {
+export function validateSend(input: SendInput, rules: SendRules, now = Date.now()): ValidSend {
   const to = normaliseDestination(input.to, rules.defaultRegion);
   const from = input.from.trim();
   let senderType: ValidSend['senderType'];
@@ -69,6 +73,13 @@ export function validateSend(input: SendInput, rules: SendRules): ValidSend {
   if (entries.length > MAX_METADATA_ENTRIES || metadataBytes > MAX_METADATA_BYTES) {
     throw new ValidationError('VALIDATION.METADATA_TOO_LARGE', 'metadata', `metadata has ${entries.length} entries and ${metadataBytes} characters; the maximum is ${MAX_METADATA_ENTRIES} entries and ${MAX_METADATA_BYTES} characters`);
   }
+  if (input.sendAtMs > now + MAX_SCHEDULE_AHEAD_MS) {
+    throw new ValidationError(
+      'VALIDATION.SEND_AT_TOO_FAR',
+      'send_at_ms',
+      `send_at_ms ${input.sendAtMs} (${describeTime(input.sendAtMs)}) is more than a year ahead; messages can be scheduled up to one year ahead (send_at_ms is epoch milliseconds)`,
+    );
+  }
   if (input.callbackUrl !== '' && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) {
     throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${input.callbackUrl}" must be an http or https URL`);
   }
@@ -102,4 +113,9 @@ function countCodePoints(text: string): number {
     n++;
   }
   return n;
+}
+
+function describeTime(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) || date.getUTCFullYear() > 9999 ? 'beyond the year 9999' : date.toISOString();
 }

@@ -78,7 +78,10 @@ export interface SendRequest {
   clientReference: string;
   /** Makes retries safe: a second request with the same key (per client) returns the first message's id. */
   idempotencyKey: string;
-  /** When to send, in Unix epoch milliseconds; 0 or a time in the past means now. */
+  /**
+   * When to send, in Unix epoch milliseconds; 0 or a time in the past means now. At most a year
+   * ahead (VALIDATION.SEND_AT_TOO_FAR). Until then the message is SCHEDULED and CancelMessage stops it.
+   */
   sendAtMs: number;
   /** How long the carrier should keep trying, in seconds; 0 means the carrier's default. */
   validitySeconds: number;
