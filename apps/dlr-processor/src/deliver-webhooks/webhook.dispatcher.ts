@@ -64,19 +64,24 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       else byMessage.set(value.messageId, [value]);
     }
     const chains = [...byMessage.values()];
+    // A receiver that exhausted its retries in this batch gets one attempt for the rest of it, so
+    // one dead endpoint costs the partition a timeout per event, not the whole back-off each time.
+    const deadOrigins = new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < chains.length) {
-        for (const event of chains[next++]) await this.deliver(event, batch.signal);
+        for (const event of chains[next++]) await this.deliver(event, batch.signal, deadOrigins);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.WEBHOOK_CONCURRENCY, chains.length) }, worker));
   }
 
-  private async deliver(event: StatusEvent, stop: AbortSignal): Promise<void> {
+  private async deliver(event: StatusEvent, stop: AbortSignal, deadOrigins: Set<string>): Promise<void> {
     const request = webhookRequest(event, this.config.WEBHOOK_SECRET);
+    const origin = originOf(request.url);
+    const maxAttempts = deadOrigins.has(origin) ? 1 : this.config.WEBHOOK_MAX_ATTEMPTS;
     let reason = '';
-    for (let attempt = 1; attempt <= this.config.WEBHOOK_MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       // Stopping or rebalancing: the batch is consumed again rather than dead-lettered.
       if (stop.aborted) throw new Error('webhook delivery interrupted: the consumer is giving up the partition');
       let outcome: AttemptOutcome;
@@ -98,7 +103,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         this.deliveries.inc({ result: 'delivered' });
         return;
       }
-      if (outcome === 'refused' || attempt === this.config.WEBHOOK_MAX_ATTEMPTS) {
+      if (outcome === 'refused' || attempt === maxAttempts) {
+        if (outcome === 'retry') deadOrigins.add(origin);
         await this.deadLetter(event, reason, attempt);
         return;
       }
@@ -110,5 +116,13 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.deliveries.inc({ result: 'failed' });
     this.logger.warn({ messageId: event.messageId, url: event.callbackUrl, reason, attempts }, 'status callback failed; the event is on sms.webhook.failed.v1 for replay');
     await this.producer.send({ topic: TOPICS.webhookFailed, key: event.messageId, value: event, headers: { url: event.callbackUrl, reason, attempts: String(attempts) } });
+  }
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return url;
   }
 }
