@@ -11,6 +11,8 @@ export interface Seen<T> {
 
 export class TopicWatcher {
   private readonly seen = new Map<string, Seen<unknown>[]>();
+  /** topic/partition/offset of every record kept: a consumer restart that reads records again adds nothing. */
+  private readonly offsets = new Set<string>();
   private readonly listeners = new Set<() => void>();
 
   private constructor(private readonly consumer: Consumer) {}
@@ -44,7 +46,12 @@ export class TopicWatcher {
         const codec = codecs.get(batch.topic);
         const list = watcher.seen.get(batch.topic);
         if (!codec || !list) return;
-        for (const m of batch.messages) if (m.value) list.push({ key: m.key?.toString() ?? '', value: codec.decode(m.value) });
+        for (const m of batch.messages) {
+          const at = `${batch.topic}/${batch.partition}/${m.offset}`;
+          if (!m.value || watcher.offsets.has(at)) continue;
+          watcher.offsets.add(at);
+          list.push({ key: m.key?.toString() ?? '', value: codec.decode(m.value) });
+        }
         for (const l of watcher.listeners) l();
       },
     });
