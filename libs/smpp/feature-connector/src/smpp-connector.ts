@@ -20,7 +20,6 @@ import { CarrierHealth, Encoding, InboundMessage, OutboundMessage, RawReceipt, R
 import { CarrierSessionPool, SubmitTicket, type PoolSettings, type SubmitResult } from '@smsgw/smpp/data-access-session';
 import {
   TLV,
-  backoffDelay,
   commandStatusName,
   isDeliveryReceipt,
   messageContent,
@@ -34,10 +33,12 @@ import {
   type RenderSettings,
   type SubmitSm,
 } from '@smsgw/smpp/domain';
+import { Checkpoints } from './checkpoints';
 import { ConnectorMetrics } from './connector-metrics';
 import { FinishedPrefix } from './finished-prefix';
 import { MoReassembly, type MoPart } from './mo-reassembly';
 import { murmur2Partitioner } from './murmur2-partitioner';
+import { ReportStream } from './report-stream';
 
 export interface SmppConnectorOptions {
   carrier: CarrierConfig;
@@ -72,62 +73,6 @@ export interface SmppConnectorOptions {
   checkpointIntervalMs?: number;
 }
 
-/**
- * Publishes a batch's reports in sendMany chunks as they become final (so Kafka work overlaps
- * with submitting); acknowledged() resolves once every chunk pushed so far is. A chunk Kafka refuses
- * is sent again (with back-off) rather than failing the batch: failing it would submit its
- * segments to the carrier a second time when the batch is consumed again.
- */
-class ReportStream {
-  private pending: OutgoingEvent[] = [];
-  private readonly sends: Promise<void>[] = [];
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly producer: EventProducer,
-    private readonly chunk: number,
-    private readonly lingerMs: number,
-    private readonly logger: Logger,
-    private readonly giveUp: () => boolean,
-  ) {}
-
-  push(event: OutgoingEvent): void {
-    this.pending.push(event);
-    if (this.pending.length >= this.chunk) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
-  }
-
-  /** Resolves when everything pushed so far is acknowledged (more may be pushed after). */
-  async acknowledged(): Promise<void> {
-    this.flush();
-    await Promise.all(this.sends);
-  }
-
-  private flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.pending.length === 0) return;
-    const events = this.pending;
-    this.pending = [];
-    const send = this.sendUntilAcknowledged(events);
-    send.catch(() => undefined); // observed by acknowledged()
-    this.sends.push(send);
-  }
-
-  private async sendUntilAcknowledged(events: OutgoingEvent[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.producer.sendMany(events);
-        return;
-      } catch (err) {
-        if (this.giveUp()) throw err;
-        const delay = backoffDelay(attempt, { initialMs: 200, maxMs: 5_000, multiplier: 2, jitter: 0.2 });
-        this.logger.error({ err: (err as Error).message, reports: events.length, attempt, retryInMs: delay }, 'could not publish submit reports; retrying (the batch waits)');
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  }
-}
 
 type FinalResult = Exclude<SubmitResult, { kind: 'withdrawn' }>;
 
@@ -140,45 +85,6 @@ function notSentYet(): SubmitResult {
   return { kind: 'withdrawn', attempts: 0 };
 }
 
-/**
- * Commits a long batch's finished prefix every intervalMs once its reports are acknowledged, so
- * that a crash (SIGKILL, OOM) repeats at most the last interval's messages, not the whole batch.
- */
-class Checkpoints {
-  private readonly timer: NodeJS.Timeout;
-  private running: Promise<void> | undefined;
-  private last: string | undefined;
-
-  constructor(
-    private readonly batch: ConsumedBatch,
-    private readonly prefix: FinishedPrefix,
-    private readonly out: ReportStream,
-    intervalMs: number,
-    private readonly logger: Logger,
-  ) {
-    this.timer = setInterval(() => {
-      this.running ??= this.checkpoint().finally(() => (this.running = undefined));
-    }, intervalMs);
-  }
-
-  /** Ends the checkpoints; resolves after one in progress (so it never commits after the final commit). */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  private async checkpoint(): Promise<void> {
-    const through = this.prefix.through();
-    if (through === undefined || through === this.last) return;
-    try {
-      await this.out.acknowledged();
-      await this.batch.commit(through);
-      this.last = through;
-    } catch (err) {
-      this.logger.warn({ topic: this.batch.topic, partition: this.batch.partition, through, err: (err as Error).message }, 'could not commit the finished part of a batch in progress; the final commit will cover it');
-    }
-  }
-}
 
 const ENCODING: Record<string, Encoding> = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 };
 const OUTCOME_LABEL: Record<number, string> = { [SubmitOutcome.SUBMITTED]: 'submitted', [SubmitOutcome.FAILED]: 'failed', [SubmitOutcome.UNKNOWN]: 'unknown', [SubmitOutcome.RETRYING]: 'retrying' };
