@@ -267,8 +267,11 @@ describe('status projection (PostgreSQL)', () => {
 
   it('expires stale messages: open parts become EXPIRED, a worse final part still names the message', async () => {
     const old = T0 - 3 * 86_400_000;
-    const [open, worse, done, fresh, silent] = [newId(), newId(), newId(), newId(), newId()];
+    const [open, worse, done, fresh, silent, scheduled] = [newId(), newId(), newId(), newId(), newId(), newId()];
     await tx((db) => projectAccepted(db, [accepted(open, { acceptedAtMs: old }), accepted(worse, { acceptedAtMs: old }), accepted(done, { acceptedAtMs: old }), accepted(fresh)]));
+    // Accepted three days ago for a send time just now: released, it is as fresh as a new message.
+    await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0 })]));
+    await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0, releasedAtMs: T0 + 5 })]));
     await tx((db) =>
       projectSubmitReports(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old }), report(silent, 0, 1, { acceptedAtMs: old })]),
     );
@@ -277,7 +280,7 @@ describe('status projection (PostgreSQL)', () => {
     let events: StatusEvent[] = [];
     for (;;) {
       const r = await tx((db) => expireStaleMessages(db, { acceptedBeforeMs: T0 - 86_400_000, limit: 500 }));
-      events = events.concat(r.events.filter((e) => [open, worse, done, fresh, silent].includes(e.messageId)));
+      events = events.concat(r.events.filter((e) => [open, worse, done, fresh, silent, scheduled].includes(e.messageId)));
       if (r.events.length < 500) break;
     }
     expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED', [silent]: 'EXPIRED' });
@@ -285,6 +288,7 @@ describe('status projection (PostgreSQL)', () => {
     expect(await getMessage(pool, open)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NOT_SUBMITTED' });
     expect(await statusOf(done)).toBe(S.DELIVERED);
     expect(await statusOf(fresh)).toBe(S.ACCEPTED);
+    expect(await statusOf(scheduled)).toBe(S.ACCEPTED);
   });
 });
 

@@ -344,7 +344,7 @@ export async function projectReceipts(db: Queryable, receipts: readonly Delivery
 // Expiry
 
 export interface ExpiryOptions {
-  /** Messages accepted before this time (ms) and still not final are expired. */
+  /** Messages accepted (scheduled ones: released) before this time (ms) and still not final are expired. */
   acceptedBeforeMs: number;
   /** At most this many messages per run. */
   limit: number;
@@ -360,6 +360,7 @@ export async function expireStaleMessages(db: Queryable, options: ExpiryOptions)
   const { rows } = await db.query<LockedMessage>(
     `SELECT ${LOCK_COLUMNS} FROM messages
       WHERE completed_at IS NULL AND status > $1 AND accepted_at < to_timestamp($2 / 1000.0)
+        AND (released_at IS NULL OR released_at < to_timestamp($2 / 1000.0)) -- a scheduled message counts from its release
       ORDER BY accepted_at LIMIT $3
       FOR UPDATE SKIP LOCKED`,
     [MessageStatus.SCHEDULED, options.acceptedBeforeMs, options.limit],
