@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { isFinal, statusName } from '@smsgw/dlr/domain';
 import { METRICS } from '@smsgw/shared/feature-ops';
 import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import type { StatusEvent } from '@smsgw/shared/util-proto';
+import { pipelineStartMs, type StatusEvent } from '@smsgw/shared/util-proto';
 
 // Accept-to-final spans seconds (OTPs) to the 48 h default expiry.
 const FINAL_BUCKETS = [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400, 172_800, 259_200];
@@ -46,7 +46,7 @@ export class DlrMetrics {
       const status = statusName(e.status);
       this.transitions.inc({ status });
       // A scheduled message counts from its release, not from acceptance hours before its send time.
-      const startMs = e.releasedAtMs || e.acceptedAtMs;
+      const startMs = pipelineStartMs(e);
       if (isFinal(e.status) && startMs > 0) this.acceptToFinal.observe({ status }, Math.max(0, (e.occurredAtMs - startMs) / 1000));
     }
   }

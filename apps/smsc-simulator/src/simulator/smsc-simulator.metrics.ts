@@ -17,32 +17,23 @@ export class SmscSimulatorMetrics implements OnModuleInit {
 
   onModuleInit(): void {
     const stats = (): SimulatorStatsSnapshot | undefined => (this.service.started ? this.service.simulator.stats() : undefined);
-    const counter = (name: string, help: string, labelNames: string[], read: (s: SimulatorStatsSnapshot) => Array<[Record<string, string>, number]>): void => {
-      new Counter({
+    type Read = (s: SimulatorStatsSnapshot) => Array<[Record<string, string>, number]>;
+    // Counters and gauges alike are rebuilt from the snapshot on each scrape (reset, then add).
+    const define = (Metric: typeof Counter | typeof Gauge, name: string, help: string, labelNames: string[], read: Read): void => {
+      new Metric({
         name,
         help,
         labelNames,
         registers: [this.registry],
-        collect() {
+        collect(this: Counter | Gauge) {
           const s = stats();
           this.reset();
           if (s) for (const [labels, value] of read(s)) this.inc(labels, value);
         },
       });
     };
-    const gauge = (name: string, help: string, labelNames: string[], read: (s: SimulatorStatsSnapshot) => Array<[Record<string, string>, number]>): void => {
-      new Gauge({
-        name,
-        help,
-        labelNames,
-        registers: [this.registry],
-        collect() {
-          const s = stats();
-          this.reset();
-          if (s) for (const [labels, value] of read(s)) this.set(labels, value);
-        },
-      });
-    };
+    const counter = (name: string, help: string, labelNames: string[], read: Read) => define(Counter, name, help, labelNames, read);
+    const gauge = (name: string, help: string, labelNames: string[], read: Read) => define(Gauge, name, help, labelNames, read);
 
     counter('smsgw_simulator_submits_total', 'submit_sm and data_sm received, by answer.', ['result'], (s) => [
       [{ result: 'accepted' }, s.submits.accepted],

@@ -33,8 +33,10 @@ export class PartitionGate {
     let leave!: () => void;
     state.busy = new Promise<void>((resolve) => (leave = resolve));
     const s = state;
+    // Offsets rise within a batch: when its first is new, all are (the usual case, no per-message work).
+    const fresh = messages.length === 0 || BigInt(messages[0].offset) > s.handledThrough;
     return {
-      messages: messages.filter((m) => BigInt(m.offset) > s.handledThrough),
+      messages: fresh ? messages : messages.filter((m) => BigInt(m.offset) > s.handledThrough),
       handled: (through) => {
         const offset = BigInt(through);
         if (offset > s.handledThrough) s.handledThrough = offset;

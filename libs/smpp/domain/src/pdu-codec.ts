@@ -40,6 +40,38 @@ function writeCString(buf: Buffer, offset: number, s: string): number {
   return offset + n + 1;
 }
 
+/**
+ * The 16-octet header (command_length is the buffer's length) and the fields submit_sm and data_sm
+ * share: service_type and both addresses. Returns the offset after destination_addr.
+ */
+function writeHeaderAndAddresses(buf: Buffer, commandId: number, sequence: number, f: SubmitSm): number {
+  buf.writeUInt32BE(buf.length, 0);
+  buf.writeUInt32BE(commandId, 4);
+  buf.writeUInt32BE(0, 8);
+  buf.writeUInt32BE(sequence, 12);
+  let o = writeCString(buf, 16, f.service_type);
+  buf[o++] = f.source_addr_ton;
+  buf[o++] = f.source_addr_npi;
+  o = writeCString(buf, o, f.source_addr);
+  buf[o++] = f.dest_addr_ton;
+  buf[o++] = f.dest_addr_npi;
+  return writeCString(buf, o, f.destination_addr);
+}
+
+/** The three SAR TLVs (16 octets) at offset o, when the segment has them. */
+function writeSar(buf: Buffer, o: number, f: SubmitSm): void {
+  if (f.sar_msg_ref_num === undefined) return;
+  buf.writeUInt16BE(TAG_SAR_MSG_REF_NUM, o);
+  buf.writeUInt16BE(2, o + 2);
+  buf.writeUInt16BE(f.sar_msg_ref_num, o + 4);
+  buf.writeUInt16BE(TAG_SAR_TOTAL_SEGMENTS, o + 6);
+  buf.writeUInt16BE(1, o + 8);
+  buf[o + 10] = f.sar_total_segments ?? 1;
+  buf.writeUInt16BE(TAG_SAR_SEGMENT_SEQNUM, o + 11);
+  buf.writeUInt16BE(1, o + 13);
+  buf[o + 15] = f.sar_segment_seqnum ?? 1;
+}
+
 /** The bytes of a submit_sm with the given sequence number. short_message is at most 254 octets. */
 export function encodeSubmitSm(f: SubmitSm, sequence: number): Buffer {
   const sm = f.short_message;
@@ -59,17 +91,7 @@ export function encodeSubmitSm(f: SubmitSm, sequence: number): Buffer {
   if (f.message_payload) length += 4 + f.message_payload.length;
   if (f.sar_msg_ref_num !== undefined) length += 6 + 5 + 5;
   const buf = Buffer.allocUnsafe(length);
-  buf.writeUInt32BE(length, 0);
-  buf.writeUInt32BE(CommandId.submit_sm, 4);
-  buf.writeUInt32BE(0, 8);
-  buf.writeUInt32BE(sequence, 12);
-  let o = writeCString(buf, 16, f.service_type);
-  buf[o++] = f.source_addr_ton;
-  buf[o++] = f.source_addr_npi;
-  o = writeCString(buf, o, f.source_addr);
-  buf[o++] = f.dest_addr_ton;
-  buf[o++] = f.dest_addr_npi;
-  o = writeCString(buf, o, f.destination_addr);
+  let o = writeHeaderAndAddresses(buf, CommandId.submit_sm, sequence, f);
   buf[o++] = f.esm_class;
   buf[o++] = f.protocol_id;
   buf[o++] = f.priority_flag;
@@ -88,18 +110,7 @@ export function encodeSubmitSm(f: SubmitSm, sequence: number): Buffer {
     buf.set(f.message_payload, o + 4);
     o += 4 + f.message_payload.length;
   }
-  if (f.sar_msg_ref_num !== undefined) {
-    buf.writeUInt16BE(TAG_SAR_MSG_REF_NUM, o);
-    buf.writeUInt16BE(2, o + 2);
-    buf.writeUInt16BE(f.sar_msg_ref_num, o + 4);
-    buf.writeUInt16BE(TAG_SAR_TOTAL_SEGMENTS, o + 6);
-    buf.writeUInt16BE(1, o + 8);
-    buf[o + 10] = f.sar_total_segments ?? 1;
-    buf.writeUInt16BE(TAG_SAR_SEGMENT_SEQNUM, o + 11);
-    buf.writeUInt16BE(1, o + 13);
-    buf[o + 15] = f.sar_segment_seqnum ?? 1;
-    o += 16;
-  }
+  writeSar(buf, o, f);
   return buf;
 }
 
@@ -113,17 +124,7 @@ export function encodeDataSm(f: SubmitSm, sequence: number): Buffer {
   if (f.validity_seconds > 0) length += 8;
   if (f.sar_msg_ref_num !== undefined) length += 16;
   const buf = Buffer.allocUnsafe(length);
-  buf.writeUInt32BE(length, 0);
-  buf.writeUInt32BE(CommandId.data_sm, 4);
-  buf.writeUInt32BE(0, 8);
-  buf.writeUInt32BE(sequence, 12);
-  let o = writeCString(buf, 16, f.service_type);
-  buf[o++] = f.source_addr_ton;
-  buf[o++] = f.source_addr_npi;
-  o = writeCString(buf, o, f.source_addr);
-  buf[o++] = f.dest_addr_ton;
-  buf[o++] = f.dest_addr_npi;
-  o = writeCString(buf, o, f.destination_addr);
+  let o = writeHeaderAndAddresses(buf, CommandId.data_sm, sequence, f);
   buf[o++] = f.esm_class;
   buf[o++] = f.registered_delivery;
   buf[o++] = f.data_coding;
@@ -137,17 +138,7 @@ export function encodeDataSm(f: SubmitSm, sequence: number): Buffer {
     buf.writeUInt32BE(f.validity_seconds >>> 0, o + 4);
     o += 8;
   }
-  if (f.sar_msg_ref_num !== undefined) {
-    buf.writeUInt16BE(TAG_SAR_MSG_REF_NUM, o);
-    buf.writeUInt16BE(2, o + 2);
-    buf.writeUInt16BE(f.sar_msg_ref_num, o + 4);
-    buf.writeUInt16BE(TAG_SAR_TOTAL_SEGMENTS, o + 6);
-    buf.writeUInt16BE(1, o + 8);
-    buf[o + 10] = f.sar_total_segments ?? 1;
-    buf.writeUInt16BE(TAG_SAR_SEGMENT_SEQNUM, o + 11);
-    buf.writeUInt16BE(1, o + 13);
-    buf[o + 15] = f.sar_segment_seqnum ?? 1;
-  }
+  writeSar(buf, o, f);
   return buf;
 }
 
