@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { infraConfig, isExpectedError } from './infra/common.mjs';
 import { infraUp } from './infra/cli.mjs';
 import { dataAccessDb, postgresUp } from './infra/postgres.mjs';
+import { SYSTEM_TOOLS, ensureSystemTools } from './ensure-system-tools.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
@@ -21,8 +22,11 @@ function run(command, args, env) {
 
 async function main() {
   let started = Date.now();
+  // Before anything slow: a missing tool stops here with one line, not as a test failure minutes in.
+  ensureSystemTools(SYSTEM_TOOLS.test);
   const config = infraConfig();
-  const { kafkaBrokers } = await infraUp({ config });
+  // SMSGW_INFRA_RECORD: a file listing what this run started, for `infra:down --record` (CI).
+  const { kafkaBrokers } = await infraUp({ config, record: process.env.SMSGW_INFRA_RECORD || undefined });
   const { databaseUrlWithName, parseDatabaseUrl } = dataAccessDb();
   const testUrl = config.testDatabaseUrl ?? databaseUrlWithName(config.databaseUrl, `${parseDatabaseUrl(config.databaseUrl).database}_test`);
   const testDb = await postgresUp(config, testUrl);
@@ -42,6 +46,7 @@ async function main() {
 main()
   .then((code) => process.exit(code))
   .catch((err) => {
-    console.error(`test: ${isExpectedError(err) ? err.message : (err?.stack ?? err)}`);
+    const oneLine = isExpectedError(err) || err?.message?.startsWith('missing ') || err?.message?.includes('apt-get');
+    console.error(`test: ${oneLine ? err.message : (err?.stack ?? err)}`);
     process.exit(1);
   });

@@ -15,7 +15,7 @@ export function which(tool: string): string | undefined {
 
 export function requireTool(tool: string): string {
   const path = which(tool);
-  if (!path) throw new Error(`${tool} is not installed: run bash tools/ops/ensure-promtool.sh (Debian's prometheus package)`);
+  if (!path) throw new Error(`${tool} is not installed: npm test installs it (node tools/ensure-system-tools.mjs test; Debian's prometheus package)`);
   return path;
 }
 

@@ -7,6 +7,8 @@ describe('normaliseSmscId', () => {
     ['  ABC ', 'receipt', 'same', 'abc'],
     ['000123', 'submit', 'same', '123'],
     ['0000', 'submit', 'same', '0'],
+    ['0 !', 'submit', 'same', '!'],
+    ['00 0 5', 'receipt', 'same', '5'],
     ['0A1B', 'submit', 'hex-to-decimal', '2587'],
     ['02587', 'receipt', 'hex-to-decimal', '2587'],
     ['2587', 'submit', 'decimal-to-hex', '2587'],

@@ -27,7 +27,9 @@ export function normaliseSmscId(id: string, side: SmscIdSide, format: ReceiptIdF
 }
 
 function stripLeadingZeros(id: string): string {
-  const stripped = id.replace(/^0+/, '');
+  // White space behind the zeros goes too: "0 !" would otherwise become " !" here, and "!" when
+  // normalised a second time.
+  const stripped = id.replace(/^[0\s]+/, '');
   return stripped === '' && id !== '' ? '0' : stripped;
 }
 
