@@ -1,7 +1,9 @@
 // End-to-end benchmark: drives N messages through the whole gateway to the SMSC simulator and back
 // (receipts), and reports throughput, latency percentiles, lost and duplicated messages, and each
 // process's CPU and memory.
-//   npm run bench -- [--messages N] [--concurrency C] [--via grpc|batch|kafka] [--mix gsm7|mixed] [--out FILE] [--rate R]
+//   npm run bench -- [--messages N] [--concurrency C] [--via grpc|batch|kafka] [--batch-size B] [--mix gsm7|mixed] [--out FILE] [--rate R]
+// --batch-size (--via batch): messages per SendBatch, default 500 with at most 8 requests under way;
+// given, --concurrency requests are under way (npm run bench:peer: 50 per batch, 16 at once).
 // Uses a running stack (npm start) when ingest answers on its default port; otherwise starts one.
 import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -22,6 +24,7 @@ const { values: args } = parseArgs({
     messages: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '200' },
     via: { type: 'string', default: 'grpc' },
+    'batch-size': { type: 'string' },
     mix: { type: 'string', default: 'gsm7' },
     out: { type: 'string' },
     rate: { type: 'string' },
@@ -34,6 +37,7 @@ const C = Number(args.concurrency);
 const via = args.via as 'grpc' | 'batch' | 'kafka';
 const rate = args.rate ? Number(args.rate) : undefined;
 if (!['grpc', 'batch', 'kafka'].includes(via)) throw new Error(`--via must be grpc, batch or kafka, got ${via}`);
+if (args['batch-size'] !== undefined && !(Number.isInteger(Number(args['batch-size'])) && Number(args['batch-size']) >= 1)) throw new Error(`--batch-size must be a whole number ≥ 1, got ${args['batch-size']}`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? ''); // the stack's, when it runs with one
@@ -75,6 +79,8 @@ function peakRssMb(pid: number): number {
 }
 
 async function ensureStack(): Promise<(() => Promise<void>) | undefined> {
+  // SMSGW_TARGET names a stack someone else started (bench:peer runs one on its own ports).
+  if (process.env['SMSGW_TARGET']) return undefined;
   const up = await fetch('http://127.0.0.1:8081/healthz').then((r) => r.ok, () => false);
   if (up) return undefined;
   console.error('no running stack: starting one (infra, build, apps)…');
@@ -158,8 +164,8 @@ async function main() {
     const client = new pkg.sms.v1.SmsService(grpcTarget, credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20 });
     const call = <T>(method: string, req: unknown) => new Promise<T>((resolve, reject) => client[method].call(client, req, (err, res) => (err ? reject(err) : resolve(res as T))));
     let next = 0;
-    const batchSize = via === 'batch' ? 500 : 1;
-    const workers = via === 'batch' ? Math.max(1, Math.min(C, 8)) : C;
+    const batchSize = via === 'batch' ? Number(args['batch-size'] ?? 500) : 1;
+    const workers = via === 'batch' && args['batch-size'] === undefined ? Math.max(1, Math.min(C, 8)) : C;
     await Promise.all(
       Array.from({ length: workers }, async () => {
         while (next < N) {
@@ -193,7 +199,10 @@ async function main() {
   let lastProgress = Date.now();
   let lastCount = -1;
   while (finalStatus.size < acceptedAt.size && Date.now() - lastProgress < grace) {
-    if (finalStatus.size !== lastCount) (lastCount = finalStatus.size), (lastProgress = Date.now());
+    if (finalStatus.size !== lastCount) {
+      lastCount = finalStatus.size;
+      lastProgress = Date.now();
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   await consumer.disconnect();

@@ -9,6 +9,8 @@ const BENCHES = {
   encode: ts('tools/bench/encode.ts'),
   connector: ts('tools/bench/connector.ts'),
   e2e: ts('tools/bench/e2e.ts'),
+  peer: ts('tools/bench/peer.ts'),
+  relay: ts('tools/bench/relay.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

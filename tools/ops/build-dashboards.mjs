@@ -111,7 +111,7 @@ const BOARDS = {
         q(`sum by (encoding) (rate(smsgw_segments_encoded_total{${NS}}[${R}]))`, 'segments {{encoding}}'),
       ] },
       { title: 'Stage latency since acceptance', unit: 's', traffic: true, targets: quantiles('smsgw_stage_latency_seconds', ['stage'], NS, '{{stage}} ') },
-      { title: 'dlr-processor batch time (p95) by topic', unit: 's', traffic: true, targets: [q(`histogram_quantile(0.95, sum by (le, topic) (rate(smsgw_dlr_batch_seconds_bucket{${NS}}[${R}])))`, '{{topic}}')] },
+      { title: 'dlr-processor fetch projection time (p95)', unit: 's', traffic: true, targets: [q(`histogram_quantile(0.95, sum by (le) (rate(smsgw_dlr_batch_seconds_bucket{${NS}}[${R}])))`, 'p95')] },
       { title: 'Status changes (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (status) (rate(smsgw_status_transitions_total{${NS}}[${R}]))`, '{{status}}')] },
       { title: 'Store: retries, late matches, pruned (per 5 min)', unit: 'none', targets: [
         q(`sum(increase(smsgw_dlr_transaction_retries_total{${NS}}[5m]))`, 'transaction retries'),

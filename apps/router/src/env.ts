@@ -5,7 +5,6 @@ export const ROUTER_ENV = {
   ...OBSERVABILITY_SETTINGS,
   ROUTER_HTTP_PORT: int(8083, 'router: HTTP port for /metrics and /healthz.', { min: 1, max: 65535 }),
   ROUTES_FILE: str('config/routes.yaml', 'router: the route table file (YAML); reloaded when it changes.'),
-  ROUTER_CONCURRENCY: int(2, 'router: partitions routed at the same time.', { min: 1, max: 64 }),
 };
 
 export type RouterEnv = ConfigOf<typeof ROUTER_ENV>;

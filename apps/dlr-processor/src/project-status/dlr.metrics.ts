@@ -31,7 +31,7 @@ export class DlrMetrics {
     );
     this.transitions = counter(registry, 'smsgw_status_transitions_total', 'Message status changes published on sms.status.v1, by new status.', ['status']);
     this.acceptToFinal = histogram(registry, 'smsgw_message_accept_to_final_seconds', 'Time from acceptance to a final status, by final status.', ['status'], FINAL_BUCKETS);
-    this.batchSeconds = histogram(registry, 'smsgw_dlr_batch_seconds', 'Time to project one consumed batch (database and status events), by topic.', ['topic']);
+    this.batchSeconds = histogram(registry, 'smsgw_dlr_batch_seconds', 'Time to project one fetch (every topic and partition it returned: one transaction and one produce request).', []);
     this.events = counter(registry, 'smsgw_dlr_events_total', 'Events projected, by topic.', ['topic']);
     this.undecodable = counter(registry, 'smsgw_dlr_undecodable_total', 'Events skipped because their value is not the topic\'s protobuf message, by topic.', ['topic']);
     this.submitUnknown = counter(registry, 'smsgw_submit_unknown_total', 'Submit reports with outcome UNKNOWN (segment waits for a receipt or expiry), by carrier.', ['carrier']);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { TOPICS, startBatchConsumer } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, startFetchConsumer } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -8,9 +8,9 @@ import { KAFKA } from '../kafka.provider';
 import { StatusProjector } from './status-projector.service';
 
 /**
- * One consumer group over the three topics the status is made of. Partitions of different topics
- * are projected concurrently (DLR_CONCURRENCY); the projection is safe for that (see
- * libs/status/data-access-store projection.ts).
+ * One consumer group over the three topics the status is made of; each fetch (every partition it
+ * returned) is projected in one transaction. Replicas may project side by side; the projection is
+ * safe for that (see libs/status/data-access-store projection.ts).
  */
 @Injectable()
 export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,17 +29,16 @@ export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeAppli
 
   // After every onModuleInit, so the producer is connected before the first batch.
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startBatchConsumer(this.kafka, {
+    this.consumer = await startFetchConsumer(this.kafka, {
       groupId: this.config.DLR_CONSUMER_GROUP,
       topics: [TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw],
       logger: this.logger,
-      concurrency: this.config.DLR_CONCURRENCY,
-      handle: (batch) => this.projector.handle(batch),
+      handle: (fetch) => this.projector.handle(fetch),
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.crashed = `status consumer crashed: ${payload.error.message}`;
     });
-    this.logger.info({ groupId: this.config.DLR_CONSUMER_GROUP, concurrency: this.config.DLR_CONCURRENCY }, 'projecting sms.accepted.v1, sms.submitted.v1, sms.dlr.raw.v1');
+    this.logger.info({ groupId: this.config.DLR_CONSUMER_GROUP }, 'projecting sms.accepted.v1, sms.submitted.v1, sms.dlr.raw.v1');
   }
 
   // Before the producer and the pool close: the batch in hand finishes and commits first.

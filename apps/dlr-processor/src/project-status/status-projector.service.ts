@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ReceiptError, parseReceipt, type DeliveryReceipt } from '@smsgw/dlr/domain';
-import { TOPICS, decodeBatch, type ConsumedBatch, type DecodedEvent, type Topic } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, decodeBatch, type ConsumedFetch, type DecodedEvent, type FetchedBatch, type Topic } from '@smsgw/shared/data-access-kafka';
 import { LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import type { RawReceipt, StatusEvent } from '@smsgw/shared/util-proto';
+import type { MessageAccepted, RawReceipt, StatusEvent, SubmitReport } from '@smsgw/shared/util-proto';
 import { SubmitOutcome } from '@smsgw/shared/util-proto';
 import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, type ProjectionResult, type Queryable } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
@@ -13,11 +13,12 @@ import { StatusProducer } from '../kafka.provider';
 import { DlrMetrics } from './dlr.metrics';
 
 /**
- * Projects one consumed batch into the status store in one transaction, publishes the batch's
- * status changes with one produce request, and only then commits the transaction; the consumer
- * commits the offsets after that. A crash between the publish and the commit republishes those
- * events when the batch is consumed again (status events are at-least-once; consumers dedupe on
- * message id + status).
+ * Projects one fetch (every partition of the three topics it returned) into the status store in
+ * one transaction — accepted events, then submit reports, then receipts, so a message whose whole
+ * life is in one fetch ends in its final status — publishes the fetch's status changes with one
+ * produce request, and only then commits the transaction; the consumer commits the offsets after
+ * that. A crash between the publish and the commit republishes those events when the fetch is
+ * consumed again (status events are at-least-once; consumers dedupe on message id + status).
  */
 @Injectable()
 export class StatusProjector {
@@ -29,36 +30,49 @@ export class StatusProjector {
     private readonly metrics: DlrMetrics,
   ) {}
 
-  async handle(batch: ConsumedBatch): Promise<void> {
-    const stop = this.metrics.batchSeconds.startTimer({ topic: batch.topic });
-    switch (batch.topic) {
-      case TOPICS.accepted.name: {
-        const events = this.decode(TOPICS.accepted, batch);
-        await this.project((db) => projectAccepted(db, events.map((e) => e.value)));
-        break;
+  async handle(fetch: ConsumedFetch): Promise<void> {
+    const stop = this.metrics.batchSeconds.startTimer();
+    const accepted: MessageAccepted[] = [];
+    const reports: SubmitReport[] = [];
+    const raw: DecodedEvent<RawReceipt>[] = [];
+    for (const batch of fetch.batches) {
+      switch (batch.topic) {
+        case TOPICS.accepted.name:
+          for (const e of this.decode(TOPICS.accepted, batch)) accepted.push(e.value);
+          break;
+        case TOPICS.submitted.name:
+          for (const e of this.decode(TOPICS.submitted, batch)) reports.push(e.value);
+          break;
+        case TOPICS.dlrRaw.name:
+          raw.push(...this.decode(TOPICS.dlrRaw, batch));
+          break;
+        default:
+          this.logger.warn({ topic: batch.topic }, 'batch from a topic the dlr-processor does not project; skipped');
+          continue;
       }
-      case TOPICS.submitted.name: {
-        const reports = this.decode(TOPICS.submitted, batch).map((e) => e.value);
-        const result = await this.project((db) => projectSubmitReports(db, reports, (carrier) => this.formats.of(carrier)));
-        for (const r of reports) if (r.outcome === SubmitOutcome.UNKNOWN) this.metrics.submitUnknown.inc({ carrier: r.carrierId || 'none' });
-        if (result.lateMatches) this.metrics.lateMatches.inc(result.lateMatches);
-        break;
-      }
-      case TOPICS.dlrRaw.name: {
-        const receipts = this.parseReceipts(this.decode(TOPICS.dlrRaw, batch));
-        await this.project((db) => projectReceipts(db, receipts));
-        for (const r of receipts) this.metrics.receipts.inc({ carrier: r.carrierId, stat: r.stat });
-        break;
-      }
-      default:
-        this.logger.warn({ topic: batch.topic }, 'batch from a topic the dlr-processor does not project; skipped');
+      this.metrics.events.inc({ topic: batch.topic }, batch.messages.length);
     }
-    this.metrics.events.inc({ topic: batch.topic }, batch.messages.length);
+    const receipts = this.parseReceipts(raw);
+    const lateMatches = await this.project(async (db) => {
+      const events: StatusEvent[] = [];
+      let late = 0;
+      if (accepted.length) events.push(...(await projectAccepted(db, accepted)).events);
+      if (reports.length) {
+        const r = await projectSubmitReports(db, reports, (carrier) => this.formats.of(carrier));
+        events.push(...r.events);
+        late = r.lateMatches;
+      }
+      if (receipts.length) events.push(...(await projectReceipts(db, receipts)).events);
+      return { events, lateMatches: late };
+    });
+    for (const r of reports) if (r.outcome === SubmitOutcome.UNKNOWN) this.metrics.submitUnknown.inc({ carrier: r.carrierId || 'none' });
+    if (lateMatches) this.metrics.lateMatches.inc(lateMatches);
+    for (const r of receipts) this.metrics.receipts.inc({ carrier: r.carrierId, stat: r.stat });
     const seconds = stop();
-    this.logger.debug({ topic: batch.topic, partition: batch.partition, size: batch.messages.length, ms: Math.round(seconds * 1000) }, 'batch projected');
+    this.logger.debug({ accepted: accepted.length, reports: reports.length, receipts: receipts.length, ms: Math.round(seconds * 1000) }, 'fetch projected');
   }
 
-  private async project<R extends ProjectionResult>(work: (db: Queryable) => Promise<R>): Promise<R> {
+  private async project(work: (db: Queryable) => Promise<ProjectionResult & { lateMatches: number }>): Promise<number> {
     const result = await inTransaction(
       this.pool,
       async (client) => {
@@ -66,7 +80,7 @@ export class StatusProjector {
         const r = await work(client);
         const written = performance.now();
         await this.publish(r.events);
-        this.logger.debug({ dbMs: Math.round(written - started), publishMs: Math.round(performance.now() - written), statusEvents: r.events.length }, 'batch written and published');
+        this.logger.debug({ dbMs: Math.round(written - started), publishMs: Math.round(performance.now() - written), statusEvents: r.events.length }, 'fetch written and published');
         return r;
       },
       {
@@ -77,14 +91,14 @@ export class StatusProjector {
       },
     );
     this.metrics.recordChanges(result.events);
-    return result;
+    return result.lateMatches;
   }
 
   private publish(events: StatusEvent[]): Promise<void> {
     return this.producer.sendMany(events.map((value) => ({ topic: TOPICS.status, key: value.messageId, value })));
   }
 
-  private decode<T>(topic: Topic<T>, batch: ConsumedBatch): DecodedEvent<T>[] {
+  private decode<T>(topic: Topic<T>, batch: FetchedBatch): DecodedEvent<T>[] {
     const { events, undecodable } = decodeBatch(topic, batch.messages);
     for (const { message, error } of undecodable) {
       // Not a message of this topic's type: nothing can project it. It stays in the topic for a person to look at.

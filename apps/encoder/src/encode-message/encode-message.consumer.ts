@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startBatchConsumer, topicSpecs, type ConsumedBatch } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
@@ -45,12 +45,11 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
   async onModuleInit(): Promise<void> {
     await ensureTopics(this.kafka, topicSpecs([TOPICS.accepted, TOPICS.encoded, TOPICS.submitted], this.config));
     await this.producer.connect();
-    this.consumer = await startBatchConsumer(this.kafka, {
+    this.consumer = await startFetchConsumer(this.kafka, {
       groupId: 'smsgw-encoder',
       topics: [TOPICS.accepted],
       logger: this.logger,
-      concurrency: this.config.ENCODER_CONCURRENCY,
-      handle: (batch) => this.handle(batch),
+      handle: (fetch) => this.handle(fetch),
     });
   }
 
@@ -59,15 +58,19 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
     await this.producer.disconnect();
   }
 
-  private async handle(batch: ConsumedBatch): Promise<void> {
-    const { events, undecodable } = decodeBatch(TOPICS.accepted, batch.messages);
-    for (const { message, error } of undecodable) {
-      // sms.accepted.v1 is written only by ingest: bad bytes there are a bug, not user input.
-      this.logger.error({ offset: message.offset, partition: batch.partition, err: error }, 'undecodable event on sms.accepted.v1 skipped');
-    }
+  /** Every partition of a fetch: one produce request for all of it. */
+  private async handle(fetch: ConsumedFetch): Promise<void> {
     const now = Date.now();
-    // A scheduled message is encoded when ingest's scheduler publishes it again at its send time.
-    const out = events.filter((e) => !heldForSchedule(e.value)).map((e) => encodeMessage(e.value, this.rules, now));
+    const out: OutgoingEvent[] = [];
+    for (const batch of fetch.batches) {
+      const { events, undecodable } = decodeBatch(TOPICS.accepted, batch.messages);
+      for (const { message, error } of undecodable) {
+        // sms.accepted.v1 is written only by ingest: bad bytes there are a bug, not user input.
+        this.logger.error({ offset: message.offset, partition: batch.partition, err: error }, 'undecodable event on sms.accepted.v1 skipped');
+      }
+      // A scheduled message is encoded when ingest's scheduler publishes it again at its send time.
+      for (const e of events) if (!heldForSchedule(e.value)) out.push(encodeMessage(e.value, this.rules, now));
+    }
     await this.producer.sendMany(out);
     for (const event of out) {
       if (event.topic === TOPICS.encoded) {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TOPICS, startBatchConsumer, type ConsumedBatch } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, startFetchConsumer, type ConsumedFetch } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
@@ -43,7 +43,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startBatchConsumer(this.kafka, { groupId: 'smsgw-ingest-scheduler', topics: [TOPICS.accepted], logger: this.logger, concurrency: 2, handle: (b) => this.hold(b) });
+    this.consumer = await startFetchConsumer(this.kafka, { groupId: 'smsgw-ingest-scheduler', topics: [TOPICS.accepted], logger: this.logger, handle: (f) => this.hold(f) });
     this.timer = setInterval(() => {
       this.releasing ??= this.releaseDue().finally(() => (this.releasing = undefined));
     }, this.config.INGEST_SCHEDULER_INTERVAL_MS);
@@ -69,9 +69,9 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     return true;
   }
 
-  private async hold(batch: ConsumedBatch): Promise<void> {
+  private async hold(fetch: ConsumedFetch): Promise<void> {
     const held: HeldMessage[] = [];
-    for (const message of batch.messages) {
+    for (const message of fetch.batches.flatMap((b) => b.messages)) {
       if (!message.value) continue;
       let accepted: MessageAccepted;
       try {

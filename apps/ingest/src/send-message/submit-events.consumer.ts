@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { TOPICS, decodeBatch, startBatchConsumer, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, decodeBatch, startFetchConsumer, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { Channel, SubmitRejected } from '@smsgw/shared/util-proto';
@@ -30,16 +30,25 @@ export class SubmitEventsConsumer implements OnApplicationBootstrap, OnApplicati
   // After every onModuleInit (NestJS runs those of one module concurrently): the producer has
   // created the topics and connected before the first batch.
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startBatchConsumer(this.kafka, { groupId: 'smsgw-ingest', topics: [TOPICS.submit], logger: this.logger, concurrency: 2, handle: (b) => this.handle(b) });
+    this.consumer = await startFetchConsumer(this.kafka, { groupId: 'smsgw-ingest', topics: [TOPICS.submit], logger: this.logger, handle: (f) => this.handle(f) });
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.consumer?.disconnect();
   }
 
-  async handle(batch: ConsumedBatch): Promise<void> {
-    const { events, undecodable } = decodeBatch(TOPICS.submit, batch.messages);
+  /** Every partition of a fetch: one produce request for all of it. */
+  async handle(fetch: ConsumedFetch): Promise<void> {
     const out: OutgoingEvent[] = [];
+    for (const batch of fetch.batches) this.prepareBatch(batch, out);
+    await this.producer.sendMany(out);
+    const accepted = out.filter((e) => e.topic === TOPICS.accepted).length;
+    if (accepted) this.sending.countAccepted(Channel.KAFKA, accepted);
+    if (out.length > accepted) this.logger.warn({ rejected: out.length - accepted }, 'sms.submit.v1 events rejected to sms.submit.rejected.v1');
+  }
+
+  private prepareBatch(batch: FetchedBatch, out: OutgoingEvent[]): void {
+    const { events, undecodable } = decodeBatch(TOPICS.submit, batch.messages);
     const reject = (message: KafkaMessage, code: string, field: string, reason: string) => {
       this.sending.countRejected(new ValidationError(code, field, reason), Channel.KAFKA);
       out.push({
@@ -70,9 +79,5 @@ export class SubmitEventsConsumer implements OnApplicationBootstrap, OnApplicati
         reject(byOffset.get(event.offset) as KafkaMessage, err.code, err.field, err.message);
       }
     }
-    await this.producer.sendMany(out);
-    const accepted = out.filter((e) => e.topic === TOPICS.accepted).length;
-    if (accepted) this.sending.countAccepted(Channel.KAFKA, accepted);
-    if (out.length > accepted) this.logger.warn({ rejected: out.length - accepted, partition: batch.partition }, 'sms.submit.v1 events rejected to sms.submit.rejected.v1');
   }
 }

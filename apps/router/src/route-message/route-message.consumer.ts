@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { RouteTable } from '@smsgw/routing/domain';
-import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, outboundTopic, startBatchConsumer, topicSpecs, type ConsumedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
@@ -54,12 +54,11 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
       },
       (err) => this.logger.error({ err }, 'route table change refused; keeping the previous table'),
     );
-    this.consumer = await startBatchConsumer(this.kafka, {
+    this.consumer = await startFetchConsumer(this.kafka, {
       groupId: 'smsgw-router',
       topics: [TOPICS.encoded, TOPICS.retry],
       logger: this.logger,
-      concurrency: this.config.ROUTER_CONCURRENCY,
-      handle: (batch) => this.handle(batch),
+      handle: (fetch) => this.handle(fetch),
     });
     this.logger.info({ routes: this.table.routes.length, carriers: this.table.carriers }, 'route table loaded');
   }
@@ -75,17 +74,20 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
     return ensureTopics(this.kafka, topicSpecs(names, this.config));
   }
 
-  private async handle(batch: ConsumedBatch): Promise<void> {
+  /** Every partition of a fetch: one produce request for all of it. */
+  private async handle(fetch: ConsumedFetch): Promise<void> {
     const now = Date.now();
     const out: OutgoingEvent[] = [];
-    if (batch.topic === TOPICS.encoded.name) {
-      const { events, undecodable } = decodeBatch(TOPICS.encoded, batch.messages);
-      this.logUndecodable(batch, undecodable.length);
-      for (const e of events) out.push(routeMessage(e.value, this.table, now));
-    } else {
-      const { events, undecodable } = decodeBatch(TOPICS.retry, batch.messages);
-      this.logUndecodable(batch, undecodable.length);
-      for (const e of events) out.push(rerouteMessage(e.value, this.table, now));
+    for (const batch of fetch.batches) {
+      if (batch.topic === TOPICS.encoded.name) {
+        const { events, undecodable } = decodeBatch(TOPICS.encoded, batch.messages);
+        this.logUndecodable(batch, undecodable.length);
+        for (const e of events) out.push(routeMessage(e.value, this.table, now));
+      } else {
+        const { events, undecodable } = decodeBatch(TOPICS.retry, batch.messages);
+        this.logUndecodable(batch, undecodable.length);
+        for (const e of events) out.push(rerouteMessage(e.value, this.table, now));
+      }
     }
     await this.producer.sendMany(out);
     for (const event of out) {
@@ -99,7 +101,7 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
     }
   }
 
-  private logUndecodable(batch: ConsumedBatch, n: number): void {
+  private logUndecodable(batch: FetchedBatch, n: number): void {
     if (n) this.logger.error({ topic: batch.topic, partition: batch.partition, count: n }, 'undecodable internal events skipped');
   }
 }

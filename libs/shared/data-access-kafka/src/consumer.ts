@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger } from '@smsgw/shared/util-logging';
+import { countKafkaRequest } from '@smsgw/shared/util-metrics';
 import { prefixed } from './topic-prefix';
 import type { Topic } from './topics';
 import { watchConsumerLag } from './consumer-lag';
@@ -10,10 +11,14 @@ export const DEFAULT_MIN_BYTES = 16_384;
 export const DEFAULT_MAX_WAIT_MS = 25;
 const HEARTBEAT_INTERVAL_MS = 3_000;
 
-export interface ConsumedBatch {
+/** One partition's share of a fetch. */
+export interface FetchedBatch {
   topic: string;
   partition: number;
   messages: KafkaMessage[];
+}
+
+export interface ConsumedBatch extends FetchedBatch {
   /**
    * Heartbeats are sent while the handler runs; this sends one now. It never throws: a group that
    * is rebalancing (or has dropped this member) aborts `signal` instead.
@@ -92,6 +97,57 @@ export function decodeBatch<T>(topic: Topic<T>, messages: KafkaMessage[]): Decod
 /** Heartbeat errors that mean this member is about to lose (or has lost) its partitions. */
 const LEAVING_GROUP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
+type ConsumerOptions = Omit<BatchConsumerOptions, 'handle' | 'concurrency'>;
+
+async function connectConsumer(kafka: Kafka, options: ConsumerOptions): Promise<{ consumer: Consumer; groupId: string; topics: string[] }> {
+  const groupId = prefixed(options.groupId);
+  const topics = options.topics.map((t) => (typeof t === 'string' ? t : t.name));
+  const consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
+    minBytes: options.minBytes ?? DEFAULT_MIN_BYTES,
+    maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
+    allowAutoTopicCreation: false,
+    retry: { retries: 10 },
+  });
+  consumer.on(consumer.events.REQUEST, ({ payload }) => countKafkaRequest('consumer', payload.apiName));
+  await consumer.connect();
+  await consumer.subscribe({ topics, fromBeginning: options.fromBeginning ?? true });
+  return { consumer, groupId, topics };
+}
+
+function watchLag(kafka: Kafka, consumer: Consumer, options: ConsumerOptions, groupId: string, topics: string[]): void {
+  if (options.lagIntervalMs === 0) return;
+  const lag = watchConsumerLag(kafka, { groupId, topics, logger: options.logger, intervalMs: options.lagIntervalMs });
+  consumer.on(consumer.events.STOP, () => void lag.stop());
+}
+
+/**
+ * Heartbeats for work in progress, and the signal a rebalance aborts. kafkajs sends at most one
+ * heartbeat per interval; asking more often keeps the gap short.
+ */
+function keepAlive(payload: EachBatchPayload, logger: Logger, where: object): { beat: () => Promise<void>; signal: AbortSignal; stop: () => void } {
+  const { heartbeat, isRunning, isStale } = payload;
+  const leaving = new AbortController();
+  const beat = async () => {
+    if (leaving.signal.aborted) return;
+    if (!isRunning() || isStale()) return leaving.abort(new Error('the consumer is stopping or seeking'));
+    try {
+      await heartbeat();
+    } catch (err) {
+      const type = (err as { type?: string }).type ?? '';
+      if (!LEAVING_GROUP.has(type)) return; // a broker hiccup: the next heartbeat will tell
+      logger.warn({ ...where, reason: type }, 'group rebalancing while a batch is in progress: finishing what it started and committing that');
+      leaving.abort(err);
+    }
+  };
+  const timer = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
+  return { beat, signal: leaving.signal, stop: () => clearInterval(timer) };
+}
+
 /**
  * A consumer that hands whole batches to one handler and commits a batch's offsets only after the
  * handler resolved: at-least-once, never an offset ahead of the work. A handler that throws makes
@@ -105,46 +161,35 @@ const LEAVING_GROUP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'U
  * PartitionGate makes the second wait and hands it only what the first did not finish.
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
-  const groupId = prefixed(options.groupId);
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-    maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
-    minBytes: options.minBytes ?? DEFAULT_MIN_BYTES,
-    maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
-    allowAutoTopicCreation: false,
-    retry: { retries: 10 },
-  });
-  await consumer.connect();
+  const { consumer, groupId, topics } = await connectConsumer(kafka, options);
+  await runGated(consumer, options.concurrency ?? 1, (payload, pass) => runBatch(consumer, options, payload, pass));
+  watchLag(kafka, consumer, options, groupId, topics);
+  return consumer;
+}
+
+/** consumer.run with manual commits, each partition's batches let through a PartitionGate one at a time. */
+function runGated(consumer: Consumer, workers: number, handle: (payload: EachBatchPayload, pass: GatePass) => Promise<void>): Promise<void> {
   const gate = new PartitionGate();
-  await consumer.subscribe({ topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), fromBeginning: options.fromBeginning ?? true });
-  await consumer.run({
+  return consumer.run({
     autoCommit: false,
-    partitionsConsumedConcurrently: options.concurrency ?? 1,
+    partitionsConsumedConcurrently: workers,
     eachBatchAutoResolve: false,
     eachBatch: async (payload) => {
       const { batch, isRunning, isStale } = payload;
       if (batch.messages.length === 0 || !isRunning() || isStale()) return;
       const pass = await gate.enter(batch.topic, batch.partition, batch.messages);
       try {
-        await runBatch(consumer, options, payload, pass);
+        await handle(payload, pass);
       } finally {
         pass.leave();
       }
     },
   });
-  if (options.lagIntervalMs !== 0) {
-    const lag = watchConsumerLag(kafka, { groupId, topics: options.topics.map((t) => (typeof t === 'string' ? t : t.name)), logger: options.logger, intervalMs: options.lagIntervalMs });
-    consumer.on(consumer.events.STOP, () => void lag.stop());
-  }
-  return consumer;
 }
 
 /** One batch: heartbeats while it runs, the handler, then the commit of what it finished. */
 async function runBatch(consumer: Consumer, options: BatchConsumerOptions, payload: EachBatchPayload, pass: GatePass): Promise<void> {
-  const { batch, heartbeat, isRunning, isStale, resolveOffset } = payload;
+  const { batch, resolveOffset } = payload;
   const { topic, partition } = batch;
   const lastOffset = batch.lastOffset();
   let committed = -1n;
@@ -160,30 +205,118 @@ async function runBatch(consumer: Consumer, options: BatchConsumerOptions, paylo
     // All handled by an earlier delivery of these offsets whose commit did not stick: commit again.
     return commitThrough(lastOffset);
   }
-  const leaving = new AbortController();
-  const beat = async () => {
-    if (leaving.signal.aborted) return;
-    if (!isRunning() || isStale()) return leaving.abort(new Error('the consumer is stopping or seeking'));
-    try {
-      await heartbeat();
-    } catch (err) {
-      const type = (err as { type?: string }).type ?? '';
-      if (!LEAVING_GROUP.has(type)) return; // a broker hiccup: the next heartbeat will tell
-      options.logger.warn({ topic, partition, reason: type }, 'group rebalancing while a batch is in progress: finishing what it started and committing that');
-      leaving.abort(err);
-    }
-  };
-  // kafkajs sends at most one heartbeat per interval; asking more often keeps the gap short.
-  const heartbeats = setInterval(() => void beat(), HEARTBEAT_INTERVAL_MS / 3);
+  const alive = keepAlive(payload, options.logger, { topic, partition });
   let progress: void | BatchProgress;
   try {
-    progress = await options.handle({ topic, partition, messages: pass.messages, heartbeat: beat, signal: leaving.signal, commit: commitThrough });
+    progress = await options.handle({ topic, partition, messages: pass.messages, heartbeat: alive.beat, signal: alive.signal, commit: commitThrough });
   } catch (err) {
     options.logger.error({ err, topic, partition, firstOffset: pass.messages[0].offset }, 'batch failed; it will be consumed again');
     throw err;
   } finally {
-    clearInterval(heartbeats);
+    alive.stop();
   }
   const last = progress ? progress.handledThrough : lastOffset;
   if (last !== undefined) await commitThrough(last);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Whole fetches
+
+/** Everything one fetch returned, across partitions (and topics). */
+export interface ConsumedFetch {
+  batches: FetchedBatch[];
+  /** Sends a heartbeat now (they also run on their own while the handler works). */
+  heartbeat(): Promise<void>;
+  /** Aborted when the group rebalances or the consumer stops; the fetch is still committed only once all of it is handled. */
+  signal: AbortSignal;
+}
+
+export interface FetchConsumerOptions extends ConsumerOptions {
+  /** Handles a whole fetch; resolves only when every message's output is acknowledged. */
+  handle(fetch: ConsumedFetch): Promise<void>;
+}
+
+/** kafkajs workers per consumer: more than the partitions one fetch can return, so none waits. */
+const FETCH_WORKERS = 64;
+
+/**
+ * A consumer for stages whose work is a quick function of each event (encode, route, project):
+ * every partition's batch of one fetch goes to ONE handler call, whose output is one produce
+ * request (or one transaction), and whose offsets are committed in ONE request. At a trickle of
+ * one or two events per partition per fetch this is what keeps the cost per message close to
+ * bulk: the per-partition consumer pays a produce and a commit for each partition.
+ *
+ * kafkajs hands a fetch's batches to its workers all at once (one per partition, up to
+ * FETCH_WORKERS) and fetches again only when all of them returned; the batches that arrive within
+ * one turn of the event loop are gathered and handled together. Offsets are committed only after
+ * the handler resolved, as in startBatchConsumer, and the PartitionGate keeps kafkajs's repeated
+ * deliveries from being handled twice.
+ */
+export async function startFetchConsumer(kafka: Kafka, options: FetchConsumerOptions): Promise<Consumer> {
+  const { consumer, groupId, topics } = await connectConsumer(kafka, options);
+  const gather = new FetchGatherer((parts) => runFetch(consumer, options, parts));
+  await runGated(consumer, FETCH_WORKERS, (payload, pass) => gather.add({ payload, pass }));
+  watchLag(kafka, consumer, options, groupId, topics);
+  return consumer;
+}
+
+interface FetchPart {
+  payload: EachBatchPayload;
+  pass: GatePass;
+}
+
+/** Collects the batches that arrive in one turn of the event loop and runs them as one. */
+class FetchGatherer {
+  private pending: { part: FetchPart; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly run: (parts: FetchPart[]) => Promise<void>) {}
+
+  add(part: FetchPart): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ part, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.scheduled = false;
+    const waiting = this.pending;
+    this.pending = [];
+    try {
+      await this.run(waiting.map((w) => w.part));
+      waiting.forEach((w) => w.resolve());
+    } catch (err) {
+      waiting.forEach((w) => w.reject(err));
+    }
+  }
+}
+
+/** One fetch: heartbeats while it runs, the handler over every partition, then one commit. */
+async function runFetch(consumer: Consumer, options: FetchConsumerOptions, parts: FetchPart[]): Promise<void> {
+  const work = parts.filter((p) => p.pass.messages.length > 0);
+  if (work.length) {
+    const alive = keepAlive(work[0].payload, options.logger, { topics: [...new Set(work.map((p) => p.payload.batch.topic))] });
+    const batches = work.map(({ payload, pass }) => ({ topic: payload.batch.topic, partition: payload.batch.partition, messages: pass.messages }));
+    try {
+      await options.handle({ batches, heartbeat: alive.beat, signal: alive.signal });
+    } catch (err) {
+      const where = batches.map((b) => `${b.topic}[${b.partition}]@${b.messages[0].offset}`).join(' ');
+      options.logger.error({ err, batches: where }, 'fetch failed; it will be consumed again');
+      throw err;
+    } finally {
+      alive.stop();
+    }
+  }
+  // Parts whose messages were all handled by an earlier delivery are committed again too.
+  const offsets = parts.map(({ payload, pass }) => {
+    const last = payload.batch.lastOffset();
+    pass.handled(last);
+    payload.resolveOffset(last);
+    return { topic: payload.batch.topic, partition: payload.batch.partition, offset: (BigInt(last) + 1n).toString() };
+  });
+  await consumer.commitOffsets(offsets);
 }

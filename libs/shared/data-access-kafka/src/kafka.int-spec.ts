@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Consumer } from 'kafkajs';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, Priority } from '@smsgw/shared/util-proto';
-import { EventProducer, createKafka, decodeBatch, ensureTopics, prefixed, startBatchConsumer, type Topic } from './index';
+import { kafkaRequestCounts } from '@smsgw/shared/util-metrics';
+import { EventProducer, createKafka, decodeBatch, ensureTopics, prefixed, startBatchConsumer, startFetchConsumer, type ConsumedFetch, type Topic } from './index';
 
 // Against the real broker that `npm test` starts (KAFKA_BROKERS overrides).
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
@@ -57,6 +58,9 @@ describe('Kafka round trip (real broker)', () => {
       const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [topic.name] });
       committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
     }
+    // Stopped before its topic goes, or it would retry metadata for a topic that is no more.
+    await consumer?.disconnect();
+    consumer = undefined;
     await admin.deleteTopics({ topics: [topic.name] });
     await admin.disconnect();
     expect(committed).toBe(sent.length);
@@ -91,5 +95,62 @@ describe('Kafka round trip (real broker)', () => {
     }
     expect(deliveries[0]).toEqual(['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7', 'p8', 'p9']);
     expect(deliveries[1][0]).toBe('p4');
+  }, 60_000);
+
+  it('hands every partition of a fetch to one handler call, commits it in one request, and hands a failed fetch over again', async () => {
+    const spread: Topic<MessageAccepted> = { name: `test.fetch.${randomUUID()}`, codec: MessageAccepted };
+    await ensureTopics(kafka, [{ name: spread.name, partitions: 4, replicationFactor: 1 }]);
+    const own = new EventProducer(kafka);
+    await own.connect();
+    await own.sendMany(Array.from({ length: 40 }, (_, i) => ({ topic: spread, key: `f${i}`, value: MessageAccepted.create({ id: `f${i}` }) })));
+    await own.disconnect();
+    const groupId = `kafka-int-spec-fetch-${randomUUID()}`;
+    const fetches: ConsumedFetch[] = [];
+    const commitsBefore = kafkaRequestCounts().find((c) => c.role === 'consumer' && c.api === 'OffsetCommit')?.count ?? 0;
+    const admin = kafka.admin();
+    await admin.connect();
+    // A produce retried by kafkajs may have written some events twice: count what the topic holds.
+    const total = (await admin.fetchTopicOffsets(spread.name)).reduce((n, p) => n + Number(p.high), 0);
+    let fetchConsumer: Consumer | undefined;
+    let handled = 0;
+    let committed = 0;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        startFetchConsumer(kafka, {
+          groupId,
+          topics: [spread],
+          logger,
+          lagIntervalMs: 0,
+          // The broker waits for 16 KiB or 1 s: the events (already there) come in one fetch.
+          maxWaitTimeInMs: 1_000,
+          handle: async (fetch) => {
+            fetches.push(fetch);
+            if (fetches.length === 1) throw new Error('first attempt fails');
+            handled += fetch.batches.reduce((n, b) => n + b.messages.length, 0);
+            if (handled >= total) resolve();
+          },
+        }).then((c) => (fetchConsumer = c), reject);
+      });
+      for (let i = 0; i < 50 && committed !== total; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [spread.name] });
+        committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+      }
+    } finally {
+      await fetchConsumer?.disconnect();
+      await admin.deleteTopics({ topics: [spread.name] });
+      await admin.disconnect();
+    }
+    expect(total).toBeGreaterThanOrEqual(40);
+    expect(committed).toBe(total);
+    // The first fetch: all four partitions in one call; it failed, so the same events came again.
+    expect(fetches[0].batches.map((b) => b.partition).sort()).toEqual([0, 1, 2, 3]);
+    expect(fetches[0].batches.reduce((n, b) => n + b.messages.length, 0)).toBe(total);
+    expect(fetches[1].batches.reduce((n, b) => n + b.messages.length, 0)).toBe(total);
+    expect(fetches).toHaveLength(2);
+    // One OffsetCommit request for the successful fetch of four partitions (other tests of this
+    // file have stopped their consumers by now).
+    const commits = (kafkaRequestCounts().find((c) => c.role === 'consumer' && c.api === 'OffsetCommit')?.count ?? 0) - commitsBefore;
+    expect(commits).toBe(1);
   }, 60_000);
 });

@@ -1,4 +1,5 @@
 import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { countKafkaRequest } from '@smsgw/shared/util-metrics';
 import { encodeValue, type Topic } from './topics';
 
 export interface OutgoingEvent<T = unknown> {
@@ -25,9 +26,12 @@ interface Pending {
 }
 
 /**
- * Publishes protobuf events with acks=all. Single sends are coalesced into one produce request per
- * linger window, so a thousand concurrent gRPC Sends cost a few round trips, not a thousand;
- * each caller's promise resolves only when the broker has acknowledged its event.
+ * Publishes protobuf events with acks=all. Single sends are coalesced: while no request is in
+ * flight, the sends of one turn of the event loop leave at once in one request (an idle gateway
+ * adds no delay); while one is in flight, later sends wait for its acknowledgement or lingerMs,
+ * whichever comes first, and leave together. So the batch grows with the rate and a thousand
+ * concurrent gRPC Sends cost a few round trips, not a thousand. Each caller's promise resolves
+ * only when the broker has acknowledged its event.
  */
 export class EventProducer {
   private readonly producer: Producer;
@@ -35,10 +39,12 @@ export class EventProducer {
   private readonly maxBatch: number;
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
   private inFlight = new Set<Promise<void>>();
 
   constructor(kafka: Kafka, options: EventProducerOptions = {}) {
     this.producer = kafka.producer({ createPartitioner: options.createPartitioner ?? Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, maxInFlightRequests: 5, retry: { retries: 10 } });
+    this.producer.on(this.producer.events.REQUEST, ({ payload }) => countKafkaRequest('producer', payload.apiName));
     this.lingerMs = options.lingerMs ?? 2;
     this.maxBatch = options.maxBatch ?? 1000;
   }
@@ -59,6 +65,7 @@ export class EventProducer {
     return new Promise((resolve, reject) => {
       this.queue.push({ topic: event.topic.name, message: toMessage(event), resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
+      else if (this.inFlight.size === 0) this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
     });
   }
@@ -71,7 +78,9 @@ export class EventProducer {
 
   private flush(): void {
     clearTimeout(this.timer);
+    clearImmediate(this.immediate);
     this.timer = undefined;
+    this.immediate = undefined;
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
@@ -81,7 +90,11 @@ export class EventProducer {
         () => batch.forEach((p) => p.resolve()),
         (err: Error) => batch.forEach((p) => p.reject(err)),
       )
-      .finally(() => this.inFlight.delete(request));
+      .finally(() => {
+        this.inFlight.delete(request);
+        // What queued behind this request goes now rather than at the end of its linger.
+        if (this.queue.length && this.inFlight.size === 0) this.flush();
+      });
     this.inFlight.add(request);
   }
 }

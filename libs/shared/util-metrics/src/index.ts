@@ -1,2 +1,3 @@
 export * from './registry';
 export * from './consumer-lag';
+export * from './kafka-requests';

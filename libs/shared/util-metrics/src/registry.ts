@@ -1,14 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { registerConsumerLag } from './consumer-lag';
+import { registerKafkaRequests } from './kafka-requests';
 
 export { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One registry per process, with Node.js process metrics and Kafka consumer lag. Names follow smsgw_<thing>_<unit>. */
+/** One registry per process, with Node.js process metrics, Kafka consumer lag and Kafka requests. Names follow smsgw_<thing>_<unit>. */
 export function createMetricsRegistry(app: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ app });
   collectDefaultMetrics({ register: registry });
   registerConsumerLag(registry);
+  registerKafkaRequests(registry);
   return registry;
 }
 
