@@ -6,7 +6,6 @@ export const DLR_ENV = {
   ...OBSERVABILITY_SETTINGS,
   DLR_HTTP_PORT: int(8085, 'dlr-processor: HTTP port for /metrics and /healthz.', { min: 1, max: 65535 }),
   DLR_CONSUMER_GROUP: str('smsgw-dlr-processor', 'dlr-processor: Kafka consumer group (one per status store).'),
-  DLR_CONCURRENCY: int(3, 'dlr-processor: partitions of sms.status.v1 whose status callbacks are posted at the same time (the projection takes every partition of a fetch at once).', { min: 1, max: 64 }),
   CARRIERS_FILE: str('config/carriers.yaml', 'The carriers file (YAML). The dlr-processor reads only each carrier\'s receiptIdFormat from it (no file: "same" for every carrier).'),
   STATUS_EXPIRE_AFTER_SECONDS: int(172_800, 'dlr-processor: a message not final this long after acceptance becomes EXPIRED (0 turns expiry off).', { min: 0 }),
   DLR_EXPIRY_INTERVAL_SECONDS: int(60, 'dlr-processor: how often the expiry sweep runs.', { min: 1, max: 86_400 }),

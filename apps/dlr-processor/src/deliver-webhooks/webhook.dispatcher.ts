@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { TOPICS, decodeBatch, startBatchConsumer, type ConsumedBatch } from '@smsgw/shared/data-access-kafka';
+import { TOPICS, decodeBatch, startFetchConsumer, type ConsumedFetch } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
@@ -16,8 +16,9 @@ const BACKOFF_MS = 500;
  * there as JSON (webhook-request.ts). A message's events go in order; different messages go in
  * parallel (WEBHOOK_CONCURRENCY). Timeouts, 408/429 and 5xx are retried with back-off up to
  * WEBHOOK_MAX_ATTEMPTS; then, or at once for other 4xx, the event goes to sms.webhook.failed.v1
- * with the URL and the reason, so nothing is dropped silently. The batch commits when every event
- * is delivered or dead-lettered (at-least-once: receivers drop repeats by X-Smsgw-Event-Id).
+ * with the URL and the reason, so nothing is dropped silently. A fetch (every partition it
+ * returned) commits when every event is delivered or dead-lettered (at-least-once: receivers drop
+ * repeats by X-Smsgw-Event-Id).
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -41,12 +42,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.consumer = await startBatchConsumer(this.kafka, {
+    this.consumer = await startFetchConsumer(this.kafka, {
       groupId: 'smsgw-webhooks',
       topics: [TOPICS.status],
       logger: this.logger,
-      concurrency: this.config.DLR_CONCURRENCY,
-      handle: (batch) => this.handle(batch),
+      handle: (fetch) => this.handle(fetch),
     });
   }
 
@@ -55,22 +55,22 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.consumer = undefined;
   }
 
-  async handle(batch: ConsumedBatch): Promise<void> {
+  async handle(fetch: ConsumedFetch): Promise<void> {
     const byMessage = new Map<string, StatusEvent[]>();
-    for (const { value } of decodeBatch(TOPICS.status, batch.messages).events) {
+    for (const { value } of fetch.batches.flatMap((batch) => decodeBatch(TOPICS.status, batch.messages).events)) {
       if (!value.callbackUrl) continue;
       const list = byMessage.get(value.messageId);
       if (list) list.push(value);
       else byMessage.set(value.messageId, [value]);
     }
     const chains = [...byMessage.values()];
-    // A receiver that exhausted its retries in this batch gets one attempt for the rest of it, so
-    // one dead endpoint costs the partition a timeout per event, not the whole back-off each time.
+    // A receiver that exhausted its retries in this fetch gets one attempt for the rest of it, so
+    // one dead endpoint costs a timeout per event of its own, not the whole back-off each time.
     const deadOrigins = new Set<string>();
     let next = 0;
     const worker = async () => {
       while (next < chains.length) {
-        for (const event of chains[next++]) await this.deliver(event, batch.signal, deadOrigins);
+        for (const event of chains[next++]) await this.deliver(event, fetch.signal, deadOrigins);
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.config.WEBHOOK_CONCURRENCY, chains.length) }, worker));
@@ -82,7 +82,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const maxAttempts = deadOrigins.has(origin) ? 1 : this.config.WEBHOOK_MAX_ATTEMPTS;
     let reason = '';
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      // Stopping or rebalancing: the batch is consumed again rather than dead-lettered.
+      // Stopping or rebalancing: the fetch is consumed again rather than dead-lettered.
       if (stop.aborted) throw new Error('webhook delivery interrupted: the consumer is giving up the partition');
       let outcome: AttemptOutcome;
       const started = performance.now();
