@@ -161,8 +161,8 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     const ids = await publish(carrier.id, [outbound(carrier.id, '+447700900125', 'sent as data_sm'), outbound(carrier.id, '+447700900126', 'Ünïcödé ✓ '.repeat(10))]);
     const reports = (await reportsFor(ids)).map((e) => e.value);
     expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
-    // Every submit went as data_sm; one refused for a moment (window full under load) and sent
-    // again counts twice in `dataSm`, so the accepted ones are what match the reports.
+    // Every submit went as data_sm. One refused for a moment (window full, bind not ready) and
+    // sent again counts twice in `dataSm` — seen once under load — so the accepted ones match the reports.
     const { submits } = sim.stats();
     expect(submits.dataSm).toBe(submits.received);
     expect(submits.accepted).toBe(reports.length);
