@@ -26,7 +26,7 @@ const PAYLOAD_BYTES = 200;
 const BULK_SIZE = 50;
 const READY_TIMEOUT_MS = 120_000;
 const USAGE = `usage: npm run bench:relay -- [--events 20000] [--concurrency 64] [--mode single|bulk] [--rounds 3] [--warmup 2000]
-       [--partitions 4] [--consumer fetch|partition] [--partition-concurrency 2] [--grace-seconds 15] [--json]
+       [--partitions 4] [--consumer fetch|partition] [--client kafkajs|platformatic] [--partition-concurrency 2] [--grace-seconds 15] [--json]
   --events N                 events per measured round
   --concurrency C            concurrent callers, each awaiting its ack before its next send
   --mode single|bulk         single: one EventProducer.send() per event; bulk: ${BULK_SIZE} events per sendMany()
@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench:relay -- [--events 20000] [--concurrency 64]
   --consumer fetch|partition fetch (default): each stage hands a whole fetch to one handler (startFetchConsumer,
                              one produce and one commit per fetch, as the pipeline's stages do); partition:
                              one handler call, produce and commit per partition (startBatchConsumer)
+  --client kafkajs|platformatic  the stages' Kafka client: the project's library (kafkajs), or @platformatic/kafka 1.x
+                             with the same one-produce-one-commit-per-fetch shape (the A/B; the driver and sink stay on kafkajs)
   --partition-concurrency K  with --consumer partition: partitions each stage (and the final consumer) handles at once
   --grace-seconds S          a round ends S seconds after the last arrival if events are missing
   --json                     print only the result as one JSON object`;
@@ -48,6 +50,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2000' },
     partitions: { type: 'string', default: '4' },
     consumer: { type: 'string', default: 'fetch' },
+    client: { type: 'string', default: 'kafkajs' },
     'partition-concurrency': { type: 'string', default: '2' },
     'grace-seconds': { type: 'string', default: '15' },
     json: { type: 'boolean', default: false },
@@ -68,6 +71,8 @@ const GRACE_MS = Number(args['grace-seconds']) * 1000;
 const mode = args.mode as 'single' | 'bulk';
 const consumerKind = args.consumer as 'fetch' | 'partition';
 if (consumerKind !== 'fetch' && consumerKind !== 'partition') throw new Error(`--consumer must be fetch or partition, got ${args.consumer}`);
+const client = args.client as 'kafkajs' | 'platformatic';
+if (client !== 'kafkajs' && client !== 'platformatic') throw new Error(`--client must be kafkajs or platformatic, got ${args.client}`);
 if (mode !== 'single' && mode !== 'bulk') throw new Error(`--mode must be single or bulk, got ${args.mode}`);
 for (const [name, v] of Object.entries({ events: N, concurrency: C, rounds: ROUNDS, partitions: PARTITIONS, 'partition-concurrency': PARTITION_CONCURRENCY })) {
   if (!Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a whole number ≥ 1\n${USAGE}`);
@@ -118,7 +123,7 @@ interface Stage {
 }
 
 function startStage(index: number, prefix: string): Promise<Stage> {
-  const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/ts-run.cjs'), join(__dirname, 'relay-stage.ts'), '--stage', String(index), '--prefix', prefix, '--concurrency', String(PARTITION_CONCURRENCY), '--consumer', consumerKind], {
+  const child = spawn(process.execPath, ['-r', join(ROOT, 'tools/ts-run.cjs'), join(__dirname, 'relay-stage.ts'), '--stage', String(index), '--prefix', prefix, '--concurrency', String(PARTITION_CONCURRENCY), '--consumer', consumerKind, '--client', client], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -373,6 +378,8 @@ async function main(): Promise<void> {
     const result = {
       bench: 'relay',
       mode,
+      client,
+      consumer: consumerKind,
       events: N,
       rounds: ROUNDS,
       warmup: WARMUP,
