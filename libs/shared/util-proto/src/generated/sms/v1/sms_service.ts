@@ -1106,7 +1106,12 @@ export const CancelMessageResponse: MessageFns<CancelMessageResponse> = {
   },
 };
 
-/** The public API of the gateway for internal services. */
+/**
+ * The public API of the gateway for internal services. Every call carries an account's API key in
+ * the metadata "authorization: Bearer smsgw_<key id>_<secret>": without a valid one UNAUTHENTICATED,
+ * for a disabled account PERMISSION_DENIED (the message ends with the code, e.g. [AUTH.INVALID_KEY]).
+ * A call sees only its account's messages; another account's id answers NOT_FOUND.
+ */
 
 export interface SmsServiceClient {
   /**
@@ -1133,7 +1138,12 @@ export interface SmsServiceClient {
   cancelMessage(request: CancelMessageRequest, metadata?: Metadata): Observable<CancelMessageResponse>;
 }
 
-/** The public API of the gateway for internal services. */
+/**
+ * The public API of the gateway for internal services. Every call carries an account's API key in
+ * the metadata "authorization: Bearer smsgw_<key id>_<secret>": without a valid one UNAUTHENTICATED,
+ * for a disabled account PERMISSION_DENIED (the message ends with the code, e.g. [AUTH.INVALID_KEY]).
+ * A call sees only its account's messages; another account's id answers NOT_FOUND.
+ */
 
 export interface SmsServiceController {
   /**
