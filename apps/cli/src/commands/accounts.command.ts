@@ -42,8 +42,9 @@ export function registerAccounts(program: Command): void {
     .argument('<account>', 'account id or name')
     .action((account: string, opts) =>
       withAdmin(opts, async (client) => {
-        const res = await client.getAccount(account);
-        const view = { ...accountView(res.account!), keys: res.keys.map(keyView) };
+        const { account: found, keys } = await client.getAccount(account);
+        if (!found) throw new Error(`the gateway sent no account for ${account}`);
+        const view = { ...accountView(found), keys: keys.map(keyView) };
         if (opts.json) return printJson(view);
         out(`${view.id}  ${view.enabled ? 'enabled' : 'disabled'}  ${view.name}  created ${view.createdAt}`);
         for (const k of view.keys) out(`  key ${k.keyId}  created ${k.createdAt}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  last used ${k.lastUsedAt ?? 'never'}`);

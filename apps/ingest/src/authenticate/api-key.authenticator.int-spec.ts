@@ -17,7 +17,7 @@ const bearer = (key: string) => {
   m.set('authorization', `Bearer ${key}`);
   return m;
 };
-const lookups = async () => (await registry.getSingleMetric('smsgw_api_key_lookups_total')!.get()).values.reduce((n, v) => n + v.value, 0);
+const lookups = async () => ((await registry.getSingleMetric('smsgw_api_key_lookups_total')?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
 const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (err) => (err instanceof AuthError ? err.code : String(err)));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
