@@ -5,6 +5,8 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { ensureAdminToken, ensureDemoAccount } = require('./local-accounts.cjs');
+
 const ROOT = path.join(__dirname, '..');
 
 /** The gateway's processes, in start order (the simulator first: the connector binds to it). */
@@ -26,7 +28,7 @@ function defaultApps(ports = {}) {
     { name: 'encoder', httpPort: p.encoderHttp, env: { ENCODER_HTTP_PORT: p.encoderHttp } },
     { name: 'router', httpPort: p.routerHttp, env: { ROUTER_HTTP_PORT: p.routerHttp } },
     { name: 'smpp-connector', httpPort: p.connectorHttp, env: { CONNECTOR_HTTP_PORT: p.connectorHttp, CARRIER_ID: 'demo' }, note: 'carrier demo' },
-    { name: 'ingest', httpPort: p.ingestHttp, env: { INGEST_HTTP_PORT: p.ingestHttp, INGEST_GRPC_PORT: p.ingestGrpc }, note: `grpc :${p.ingestGrpc}` },
+    { name: 'ingest', httpPort: p.ingestHttp, grpcPort: p.ingestGrpc, env: { INGEST_HTTP_PORT: p.ingestHttp, INGEST_GRPC_PORT: p.ingestGrpc }, note: `grpc :${p.ingestGrpc}` },
   ];
 }
 
@@ -104,7 +106,9 @@ async function waitHealthy(app, child, timeoutMs) {
  * Starts the apps; resolves once all are healthy. Returns { apps, stop() }.
  * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app),
  *            lockName (stacks with one name run one at a time; default 'default'), lockWaitMs (wait
- *            for the other to stop; default 0: fail at once), what (lock owner label) }
+ *            for the other to stop; default 0: fail at once), what (lock owner label),
+ *            stateDir (the admin token and the demo account's key file; default .smsgw), log(line) }
+ * With ingest, also { apiKey (of account "demo", for SmsService calls), adminTokenFile }.
  */
 async function startStack(options = {}) {
   const logDir = options.logDir ?? path.join(ROOT, '.smsgw/logs');
@@ -114,6 +118,8 @@ async function startStack(options = {}) {
   const lock = lockPath(options.lockName ?? 'default');
   await acquireLock(lock, options.lockWaitMs ?? 0, options.what ?? `stack of ${process.argv.slice(1).join(' ')}`);
   const running = [];
+  const withIngest = apps.some((a) => a.name === 'ingest');
+  const adminTokenFile = withIngest ? ensureAdminToken(options.stateDir) : undefined;
   const stop = async () => {
     await Promise.all(
       running.map(
@@ -134,7 +140,8 @@ async function startStack(options = {}) {
       if (!fs.existsSync(main)) throw new Error(`${app.name} is not built (${path.relative(ROOT, main)} missing): run npx nx run-many -t build`);
       app.logFile = path.join(logDir, `${app.name}.log`);
       const log = fs.openSync(app.logFile, 'a');
-      const env = { ...process.env, ...stringify(options.env), ...stringify(app.env), ...stringify(options.appEnv?.[app.name]) };
+      const own = app.name === 'ingest' ? { ...app.env, INGEST_ADMIN_TOKEN_FILE: adminTokenFile } : app.env;
+      const env = { ...process.env, ...stringify(options.env), ...stringify(own), ...stringify(options.appEnv?.[app.name]) };
       const child = spawn(process.execPath, [...(options.nodeArgs?.[app.name] ?? []), main], { cwd: ROOT, env, stdio: ['ignore', log, log] });
       fs.closeSync(log);
       app.pid = child.pid;
@@ -143,11 +150,13 @@ async function startStack(options = {}) {
       await waitHealthy(app, child, options.timeoutMs ?? 60_000);
       options.onStarted?.(app, Date.now() - started);
     }
+    const ingest = apps.find((a) => a.name === 'ingest');
+    const apiKey = ingest ? await ensureDemoAccount({ target: `127.0.0.1:${ingest.grpcPort}`, stateDir: options.stateDir, log: options.log }) : undefined;
+    return { apps, processes: running, stop, apiKey, adminTokenFile };
   } catch (err) {
     await stop();
     throw err;
   }
-  return { apps, processes: running, stop };
 }
 
 function stringify(env = {}) {

@@ -29,11 +29,13 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   stack = await startStack({
     env: { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: databaseUrl },
+    log: (line) => console.log(`accounts        ${line}`),
     onStarted: (app, ms) =>
       console.log(`${app.name.padEnd(15)} healthy in ${(ms / 1000).toFixed(1)} s  http :${app.httpPort}${app.note ? `  ${app.note}` : ''}  pid ${app.pid}  log ${app.logFile.replace(ROOT + '/', '')}`),
   });
   console.log(`
-smsgw is running. In another terminal, send a first SMS:
+smsgw is running. Calls need an API key: the CLI takes account demo's from .smsgw/demo-api-key by
+itself (admin token: .smsgw/admin-token). In another terminal, send a first SMS:
 
   npx smsgw send --to +447911123456 --from SMSGW --text "Hello from smsgw"
 

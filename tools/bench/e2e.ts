@@ -5,7 +5,7 @@
 // --batch-size (--via batch): messages per SendBatch, default 500 with at most 8 requests under way;
 // given, --concurrency requests are under way (npm run bench:peer: 50 per batch, 16 at once).
 // Uses a running stack (npm start) when ingest answers on its default port; otherwise starts one.
-import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,6 +42,11 @@ if (args['batch-size'] !== undefined && !(Number.isInteger(Number(args['batch-si
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? ''); // the stack's, when it runs with one
 const grpcTarget = process.env['SMSGW_TARGET'] ?? '127.0.0.1:50051';
+// The stack's API key: SMSGW_API_KEY (bench:peer passes its stack's), else the demo key that
+// tools/stack.cjs keeps for a stack on the default ports (npm start, or the one started below).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { localApiKey } = require(join(ROOT, 'tools/local-accounts.cjs')) as { localApiKey(): string | undefined };
+let apiKey = process.env['SMSGW_API_KEY'];
 const simulatorHttp = process.env['SIMULATOR_URL'] ?? 'http://127.0.0.1:8086';
 
 function textFor(i: number): string {
@@ -91,6 +96,7 @@ async function ensureStack(): Promise<(() => Promise<void>) | undefined> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startStack } = require(join(ROOT, 'tools/stack.cjs'));
   const stack = await startStack({ env: { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn' } });
+  apiKey ??= stack.apiKey;
   return () => stack.stop();
 }
 
@@ -160,9 +166,11 @@ async function main() {
     await producer.disconnect();
   } else {
     const definition = loadSync('sms/v1/sms_service.proto', { includeDirs: [join(ROOT, 'proto')], keepCase: false, longs: Number, defaults: true, oneofs: true });
-    const pkg = loadPackageDefinition(definition) as unknown as { sms: { v1: { SmsService: new (t: string, c: unknown, o: object) => Record<string, (req: unknown, cb: (err: ServiceError | null, res: unknown) => void) => void> & { close(): void } } } };
+    const pkg = loadPackageDefinition(definition) as unknown as { sms: { v1: { SmsService: new (t: string, c: unknown, o: object) => Record<string, (req: unknown, md: Metadata, cb: (err: ServiceError | null, res: unknown) => void) => void> & { close(): void } } } };
     const client = new pkg.sms.v1.SmsService(grpcTarget, credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 << 20 });
-    const call = <T>(method: string, req: unknown) => new Promise<T>((resolve, reject) => client[method].call(client, req, (err, res) => (err ? reject(err) : resolve(res as T))));
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${apiKey ?? localApiKey() ?? ''}`);
+    const call = <T>(method: string, req: unknown) => new Promise<T>((resolve, reject) => client[method].call(client, req, metadata, (err, res) => (err ? reject(err) : resolve(res as T))));
     let next = 0;
     const batchSize = via === 'batch' ? Number(args['batch-size'] ?? 500) : 1;
     const workers = via === 'batch' && args['batch-size'] === undefined ? Math.max(1, Math.min(C, 8)) : C;

@@ -16,6 +16,7 @@ export const TS_PROTO_OPTIONS = [
   'outputEncodeMethods=true',
   'outputJsonMethods=false',
   'outputPartialMethods=true', // create() and fromPartial() fill defaults for the events we build
+  'addGrpcMetadata=true', // controllers read the caller's API key from the call's metadata
   'useDate=false', // a Timestamp is {seconds, nanos} at run time with proto-loader (ts-proto issue 550)
   'forceLong=number',
   'removeEnumPrefix=true',

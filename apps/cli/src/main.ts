@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAccounts } from './commands/accounts.command';
 import { registerCancel } from './commands/cancel.command';
 import { registerEncode } from './commands/encode.command';
 import { registerSend } from './commands/send.command';
@@ -10,9 +11,10 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const program = new Command('smsgw').description('smsgw command line: send SMS (now or scheduled), read their status, cancel scheduled ones, inspect encodings').showHelpAfterError();
+const program = new Command('smsgw').description('smsgw command line: send SMS (now or scheduled), read their status, cancel scheduled ones, inspect encodings, manage accounts and API keys').showHelpAfterError();
 registerSend(program);
 registerStatus(program);
 registerCancel(program);
 registerEncode(program);
+registerAccounts(program);
 program.parseAsync(process.argv);

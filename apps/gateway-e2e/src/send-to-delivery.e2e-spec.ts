@@ -8,7 +8,7 @@ import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { Encoding, MessageStatus, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { ROOT, eventually, smsClient, startStack } from './gateway';
+import { ROOT, eventually, smsClient, smsgw, startStack } from './gateway';
 
 // The walking skeleton end to end: every app as its own process, the real broker and database,
 // the SMSC simulator over real SMPP. Ports differ from `npm start`'s so both can run.
@@ -26,7 +26,7 @@ const UCS2_TEXT = 'Привет! '.repeat(18); // 144 UTF-16 units: 3 segments o
 describe('one SMS from gRPC Send to its delivery receipt', () => {
   const work = mkdtempSync(join(tmpdir(), 'smsgw-e2e-'));
   let stack: Awaited<ReturnType<typeof startStack>>;
-  const client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`);
+  let client: ReturnType<typeof smsClient>;
   const db = new Client({ connectionString: DATABASE_URL });
   const kafka = new Kafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'e2e-test', logLevel: logLevel.NOTHING });
 
@@ -36,12 +36,13 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const routesFile = join(work, 'routes.yaml');
     // Only UK numbers have a route, so a US number shows NO_ROUTE.
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
-    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`, stack.apiKey);
     await db.connect();
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
 
   afterAll(async () => {
-    client.close();
+    client?.close();
     await db.end();
     await stack?.stop();
   }, 60_000);
@@ -168,4 +169,117 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(await client.cancelMessage({ id: later.id })).toEqual({ canceled: false, status: MessageStatus.DELIVERED });
     expect(await client.cancelMessage({ id: canceled.id })).toEqual({ canceled: true, status: MessageStatus.CANCELED });
   }, 60_000);
+
+  describe('accounts and API keys', () => {
+    const target = `127.0.0.1:${PORTS.ingestGrpc}`;
+    const run = Date.now().toString(36);
+    const admin = (...args: string[]) => smsgw([...args, '--target', target, '--json'], { SMSGW_ADMIN_TOKEN_FILE: stack.adminTokenFile });
+    const json = async (p: ReturnType<typeof smsgw>) => {
+      const r = await p;
+      if (r.code !== 0) throw new Error(`smsgw exited ${r.code}: ${r.stdout}${r.stderr}`);
+      return JSON.parse(r.stdout);
+    };
+    const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: ServiceError) => ({ code: e.code, details: e.details }));
+    const SMS = { to: '+447911123470', from: 'SMSGW', text: 'Your code is 424242.' };
+
+    it('refuses calls without a key, with a malformed key and with an unknown key: UNAUTHENTICATED with the code', async () => {
+      const none = smsClient(target);
+      const malformed = smsClient(target, 'sk_live_123');
+      const unknown = smsClient(target, `smsgw_000000000000_${'a'.repeat(43)}`);
+      try {
+        expect(await refusal(none.send(SMS))).toEqual({ code: grpcStatus.UNAUTHENTICATED, details: expect.stringMatching(/authorization: Bearer.*\[AUTH.MISSING_KEY\]$/) });
+        expect(await refusal(none.getMessage({ id: 'x' }))).toMatchObject({ code: grpcStatus.UNAUTHENTICATED });
+        expect(await refusal(none.sendBatch({ messages: [SendRequest.create(SMS)] }))).toMatchObject({ code: grpcStatus.UNAUTHENTICATED });
+        expect(await refusal(none.cancelMessage({ id: 'x' }))).toMatchObject({ code: grpcStatus.UNAUTHENTICATED });
+        expect((await none.watchStatus(['x'], 5000)).error).toMatchObject({ code: grpcStatus.UNAUTHENTICATED });
+        expect(await refusal(malformed.send(SMS))).toEqual({ code: grpcStatus.UNAUTHENTICATED, details: expect.stringMatching(/\[AUTH.MALFORMED_KEY\]$/) });
+        expect(await refusal(unknown.send(SMS))).toEqual({ code: grpcStatus.UNAUTHENTICATED, details: expect.stringMatching(/\[AUTH.INVALID_KEY\]$/) });
+        // The admin API wants the admin token, not an API key.
+        const wrongToken = join(work, 'wrong-token');
+        writeFileSync(wrongToken, 'not-the-admin-token-at-all\n');
+        const r = await smsgw(['accounts', 'list', '--target', target, '--json', '--admin-token-file', wrongToken]);
+        expect(r.code).toBe(1);
+        expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringContaining('AUTH.INVALID_ADMIN_TOKEN') });
+      } finally {
+        [none, malformed, unknown].forEach((c) => c.close());
+      }
+    }, 60_000);
+
+    it('accounts create --json then send --api-key works; the message is its account\'s: another account gets NOT_FOUND', async () => {
+      const a = await json(admin('accounts', 'create', `e2e-a-${run}`));
+      const b = await json(admin('accounts', 'create', `e2e-b-${run}`));
+      expect(a).toMatchObject({ id: expect.any(String), apiKey: expect.stringMatching(/^smsgw_[0-9A-Za-z]{12}_[0-9A-Za-z]{43}$/) });
+      const sent = await smsgw(['send', '--to', SMS.to, '--from', SMS.from, '--text', SMS.text, '--target', target, '--api-key', a.apiKey, '--json']);
+      expect(sent.code).toBe(0);
+      const { id } = JSON.parse(sent.stdout);
+      const asA = smsClient(target, a.apiKey);
+      const asB = smsClient(target, b.apiKey);
+      try {
+        const mine = await eventually('A to see its message DELIVERED', async () => {
+          const m = await asA.getMessage({ id }).catch(() => undefined);
+          return m?.status === MessageStatus.DELIVERED ? m : undefined;
+        });
+        expect(mine).toMatchObject({ id, to: SMS.to });
+        const { rows } = await db.query('SELECT client_id FROM messages WHERE id = $1', [id]);
+        expect(rows[0].client_id).toBe(a.id);
+        expect(await refusal(asB.getMessage({ id }))).toMatchObject({ code: grpcStatus.NOT_FOUND });
+        expect(await refusal(client.getMessage({ id }))).toMatchObject({ code: grpcStatus.NOT_FOUND });
+        expect(await refusal(asB.cancelMessage({ id }))).toMatchObject({ code: grpcStatus.NOT_FOUND });
+        const watchedByA = await asA.watchStatus([id], 10_000);
+        expect(watchedByA).toEqual({ updates: [expect.objectContaining({ id, status: MessageStatus.DELIVERED })] });
+        const watchedByB = await asB.watchStatus([id], 1500);
+        expect(watchedByB.updates).toEqual([]);
+        expect(watchedByB.error).toMatchObject({ code: grpcStatus.DEADLINE_EXCEEDED });
+        // Idempotency keys are per account: the same key in B is a new message.
+        const first = await asA.send({ ...SMS, idempotencyKey: `k-${run}` });
+        expect(await asA.send({ ...SMS, idempotencyKey: `k-${run}` })).toMatchObject({ id: first.id, duplicate: true });
+        expect(await asB.send({ ...SMS, idempotencyKey: `k-${run}` })).toMatchObject({ duplicate: false });
+      } finally {
+        asA.close();
+        asB.close();
+      }
+    }, 90_000);
+
+    it('a revoked key stops working within about a second; the account\'s other key goes on', async () => {
+      const account = await json(admin('accounts', 'create', `e2e-rotate-${run}`));
+      const second = await json(admin('keys', 'create', account.id));
+      expect(second).toMatchObject({ accountId: account.id, apiKey: expect.stringMatching(/^smsgw_/) });
+      const old = smsClient(target, account.apiKey);
+      const fresh = smsClient(target, second.apiKey);
+      try {
+        await old.send(SMS);
+        const revoked = await json(admin('keys', 'revoke', account.keyId));
+        const revokedAt = Date.now();
+        expect(revoked).toMatchObject({ keyId: account.keyId, revokedAt: expect.any(String) });
+        const refused = await eventually('the revoked key to be refused', async () => refusal(old.send(SMS)), 5000);
+        expect(Date.now() - revokedAt).toBeLessThan(1600); // KEY_CACHE_MS (1 s) and one poll
+        expect(refused).toEqual({ code: grpcStatus.UNAUTHENTICATED, details: expect.stringMatching(/\[AUTH.KEY_REVOKED\]$/) });
+        expect((await fresh.send(SMS)).id).toBeTruthy();
+        const shown = await json(admin('accounts', 'show', account.id));
+        expect(shown.keys).toEqual(expect.arrayContaining([expect.objectContaining({ keyId: account.keyId, revokedAt: expect.any(String) }), expect.objectContaining({ keyId: second.keyId, revokedAt: null })]));
+      } finally {
+        old.close();
+        fresh.close();
+      }
+    }, 90_000);
+
+    it('a disabled account gets PERMISSION_DENIED within about a second, and works again once enabled', async () => {
+      const account = await json(admin('accounts', 'create', `e2e-off-${run}`));
+      const c = smsClient(target, account.apiKey);
+      try {
+        await c.send(SMS);
+        expect(await json(admin('accounts', 'disable', account.id))).toMatchObject({ enabled: false });
+        const disabledAt = Date.now();
+        const refused = await eventually('the disabled account to be refused', async () => refusal(c.send(SMS)), 5000);
+        expect(Date.now() - disabledAt).toBeLessThan(1600); // KEY_CACHE_MS (1 s) and one poll
+        expect(refused).toEqual({ code: grpcStatus.PERMISSION_DENIED, details: expect.stringMatching(/\[AUTH.ACCOUNT_DISABLED\]$/) });
+        expect(await json(admin('accounts', 'enable', `e2e-off-${run}`))).toMatchObject({ enabled: true });
+        await eventually('the enabled account to be accepted again', async () => (await c.send(SMS).catch(() => undefined))?.id, 5000);
+        const list = await json(admin('accounts', 'list'));
+        expect(list.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ id: account.id, enabled: true }), expect.objectContaining({ name: 'demo' })]));
+      } finally {
+        c.close();
+      }
+    }, 90_000);
+  });
 });

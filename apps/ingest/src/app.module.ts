@@ -1,6 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
 import { databaseProviders } from '@smsgw/shared/feature-ops';
+import { AdminToken } from './authenticate/admin-token';
+import { ApiKeyAuthenticator } from './authenticate/api-key.authenticator';
+import { AdminGrpcController } from './grpc/admin.grpc.controller';
 import { MessageReader } from './get-message/message.reader';
 import { SmsGrpcController } from './grpc/sms.grpc.controller';
 import { kafkaProviders } from './kafka/kafka.provider';
@@ -17,8 +20,8 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
-      controllers: [SmsGrpcController],
-      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService],
+      controllers: [SmsGrpcController, AdminGrpcController],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, AdminToken],
     };
   }
 }

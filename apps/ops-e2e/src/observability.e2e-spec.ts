@@ -23,7 +23,7 @@ const PROM_CLIENT_LINT = /^nodejs_active_(handles|requests|resources)_total non-
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack } = require(rel('tools/stack.cjs')) as {
-  startStack(options: Record<string, unknown>): Promise<{ stop(): Promise<void>; apps: { name: string; httpPort: number; logFile: string }[] }>;
+  startStack(options: Record<string, unknown>): Promise<{ stop(): Promise<void>; apps: { name: string; httpPort: number; logFile: string }[]; apiKey?: string }>;
 };
 
 interface PromResponse<T> {
@@ -56,7 +56,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
   const work = mkdtempSync(join(tmpdir(), 'smsgw-ops-e2e-'));
   let stack: Awaited<ReturnType<typeof startStack>>;
   let prometheus: ChildProcess | undefined;
-  const client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`);
+  let client: ReturnType<typeof smsClient> | undefined;
   let sending = true;
   let traffic: Promise<void> = Promise.resolve();
   let sent = 0;
@@ -71,7 +71,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
     // For debugging a subset: SMSGW_OPS_E2E_APPS=ingest,encoder,...
     const only = process.env['SMSGW_OPS_E2E_APPS']?.split(',');
-    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), lockName: 'e2e', lockWaitMs: 600_000, what: 'ops-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `ops-e2e-${Date.now().toString(36)}.`, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, apps: only, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'ops-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX: `ops-e2e-${Date.now().toString(36)}.`, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
 
     const config = {
       global: { scrape_interval: '1s', evaluation_interval: '1s', scrape_timeout: '900ms' },
@@ -93,11 +93,14 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
 
     // Traffic for the whole test: GSM and UCS-2 messages, a few unroutable and a few refused.
     const texts = ['Your code is 123456.', 'Привет! '.repeat(10), 'Reminder: appointment tomorrow at 10:00'];
+    // SMSGW_OPS_E2E_APPS without ingest: no key, and the sends below fail like any unanswered call.
+    const sender = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`, stack.apiKey ?? '');
+    client = sender;
     traffic = (async () => {
       const until = Date.now() + 240_000;
       for (let i = 0; sending && Date.now() < until; i++) {
         const to = i % 10 === 9 ? '+12015550123' : `+4479111234${String(i % 100).padStart(2, '0')}`;
-        await client.send({ to: i % 17 === 16 ? '12' : to, from: 'SMSGW', text: texts[i % texts.length] }).then(() => sent++, () => undefined);
+        await sender.send({ to: i % 17 === 16 ? '12' : to, from: 'SMSGW', text: texts[i % texts.length] }).then(() => sent++, () => undefined);
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -111,7 +114,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
   afterAll(async () => {
     sending = false;
     await traffic;
-    client.close();
+    client?.close();
     if (prometheus && prometheus.exitCode === null) {
       const exited = new Promise((r) => prometheus!.once('exit', r));
       prometheus.kill('SIGTERM');

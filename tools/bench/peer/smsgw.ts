@@ -21,6 +21,7 @@ export interface SmsgwPorts {
 
 interface StartedStack {
   stop(): Promise<void>;
+  apiKey?: string;
   processes: { app: { name: string }; child: { pid?: number } }[];
 }
 type StartStack = (options: Record<string, unknown>) => Promise<StartedStack>;
@@ -30,6 +31,8 @@ export const startStack = require(join(ROOT, 'tools/stack.cjs')).startStack as S
 export interface SmsgwStack {
   kafkaBrokers: string;
   topicPrefix: string;
+  /** Account demo's key for SmsService (tools/stack.cjs made it). */
+  apiKey: string;
   /** Process ids by app name. */
   pids: Record<string, number>;
   stop(): Promise<void>;
@@ -54,6 +57,7 @@ export async function startSmsgw(options: { dir: string; ports: SmsgwPorts; simu
   const stack = await startStack({
     ports: options.ports,
     logDir: join(options.dir, 'smsgw-logs'),
+    stateDir: join(options.dir, 'smsgw-state'),
     lockName: 'peer',
     what: 'npm run bench:peer (smsgw)',
     env: { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: databaseUrl, KAFKA_TOPIC_PREFIX: topicPrefix, CARRIERS_FILE: carriersFile, LOG_LEVEL: 'warn' },
@@ -61,7 +65,7 @@ export async function startSmsgw(options: { dir: string; ports: SmsgwPorts; simu
     onStarted: (app: { name: string }, ms: number) => options.log(`smsgw    ${app.name} up in ${(ms / 1000).toFixed(1)} s`),
   });
   const pids = Object.fromEntries(stack.processes.map((p) => [p.app.name, p.child.pid ?? 0]));
-  return { kafkaBrokers, topicPrefix, pids, stop: () => stack.stop() };
+  return { kafkaBrokers, topicPrefix, apiKey: stack.apiKey ?? '', pids, stop: () => stack.stop() };
 }
 
 /** Deletes the run's topics (a fresh prefix each run would otherwise pile up on the broker). */
@@ -117,6 +121,7 @@ export async function runE2e(options: {
     SIMULATOR_URL: `http://127.0.0.1:${ports.simulatorHttp}`,
     KAFKA_BROKERS: stack.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: stack.topicPrefix,
+    SMSGW_API_KEY: stack.apiKey,
   };
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'inherit'] });
   running.add(child);

@@ -1,15 +1,13 @@
 import { MessageStatus } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
+import { gatewayOptions } from '../credentials';
 import { withClient } from '../grpc-client';
 import { printJson } from '../output';
 
 export function registerCancel(program: Command): void {
-  program
-    .command('cancel')
+  gatewayOptions(program.command('cancel'), 'api-key')
     .description('cancel a scheduled message before its send time; exit code 2 when it is already on its way')
     .argument('<id>', 'message id from send')
-    .option('--json', 'print one JSON object')
-    .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
     .action((id: string, opts) =>
       withClient(opts, async (client) => {
         const res = await client.cancelMessage(id);

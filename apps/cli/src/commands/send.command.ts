@@ -1,12 +1,12 @@
 import { Encoding, MessageStatus, millisFromTimestamp } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
+import { gatewayOptions } from '../credentials';
 import { withClient } from '../grpc-client';
 import { fail, printJson } from '../output';
 import { parseSendAt } from './send-at';
 
 export function registerSend(program: Command): void {
-  program
-    .command('send')
+  gatewayOptions(program.command('send'), 'api-key')
     .description('send one SMS through the gateway; prints the message id')
     .requiredOption('--to <number>', 'destination, E.164 (+447911123456) or national')
     .requiredOption('--from <sender>', 'sender id: up to 11 letters/digits, or a number')
@@ -15,8 +15,6 @@ export function registerSend(program: Command): void {
     .option('--reference <ref>', 'your own reference, returned with every status')
     .option('--idempotency-key <key>', 'makes retries safe: the same key returns the first message id')
     .option('--send-at <time>', 'schedule: an ISO 8601 time with a zone (2026-12-01T09:00:00Z) or a delay (+15m, +2h); cancel with `smsgw cancel <id>`')
-    .option('--json', 'print one JSON object')
-    .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
     .action(async (opts) => {
       let sendAtMs = 0;
       try {

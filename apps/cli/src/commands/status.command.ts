@@ -1,5 +1,6 @@
 import { Encoding, MessageStatus, millisFromTimestamp, type Timestamp } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
+import { gatewayOptions } from '../credentials';
 import { withClient } from '../grpc-client';
 import { printJson } from '../output';
 
@@ -9,12 +10,9 @@ const iso = (ts: Timestamp | undefined) => {
 };
 
 export function registerStatus(program: Command): void {
-  program
-    .command('status')
+  gatewayOptions(program.command('status'), 'api-key')
     .description('show a message: status, encoding, segments, carrier and timestamps')
     .argument('<id>', 'message id from send')
-    .option('--json', 'print one JSON object')
-    .option('--target <host:port>', 'gateway gRPC address', '127.0.0.1:50051')
     .action((id: string, opts) =>
       withClient(opts, async (client) => {
         const m = await client.getMessage(id);

@@ -9,7 +9,8 @@ import { PG_POOL } from '@smsgw/shared/feature-ops';
 export class MessageReader {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  find(ids: string[]): Promise<Message[]> {
-    return getMessages(this.pool, ids);
+  /** The account's messages among these ids (others' are left out, as if they did not exist). */
+  find(ids: string[], accountId: string): Promise<Message[]> {
+    return getMessages(this.pool, ids, accountId);
   }
 }

@@ -92,6 +92,7 @@ describe('status store migrations on a real database', () => {
         'updated_at timestamp with time zone = now()',
         'released_at timestamp with time zone null',
         "callback_url text = ''",
+        "client_id text = ''",
       ],
       segments: [
         'message_id text',
@@ -116,6 +117,8 @@ describe('status store migrations on a real database', () => {
         'receipt_done_at timestamp with time zone null',
         'created_at timestamp with time zone = now()',
       ],
+      accounts: ['id text = (gen_random_uuid())', 'name text', 'enabled boolean = true', 'created_at timestamp with time zone = now()'],
+      api_keys: ['id text', 'account_id text', 'secret_hash bytea', 'created_at timestamp with time zone = now()', 'revoked_at timestamp with time zone null', 'last_used_at timestamp with time zone null'],
       idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
       scheduled_messages: ['message_id text', 'send_at timestamp with time zone', 'state text', 'accepted bytea null', 'updated_at timestamp with time zone = now()'],
     });
@@ -129,6 +132,8 @@ describe('status store migrations on a real database', () => {
       WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'public'
       GROUP BY tc.table_name ORDER BY tc.table_name`);
     expect(Object.fromEntries(keys.map((k) => [k.table_name, k.columns]))).toEqual({
+      accounts: 'id',
+      api_keys: 'id',
       idempotency_keys: 'client_id,idempotency_key',
       messages: 'id',
       receipt_correlation: 'carrier_id,smsc_message_id',

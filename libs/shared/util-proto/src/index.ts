@@ -2,6 +2,7 @@
 export * from './generated/sms/v1/types';
 export * from './generated/sms/v1/events';
 export * from './generated/sms/v1/sms_service';
+export * from './generated/sms/v1/admin_service';
 export { Timestamp } from './generated/google/protobuf/timestamp';
 export * from './timestamps';
 export { PROTO_ROOT, SMS_PROTO_FILES } from './proto-files';

@@ -52,14 +52,19 @@ function stringValues(metadata: unknown): Record<string, string> {
 }
 
 /** The message as the gRPC API shows it (sms.v1.Message), or undefined when the store has no such id. */
-export async function getMessage(db: Queryable, id: string): Promise<Message | undefined> {
-  const { rows } = await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = $1`, [id]);
-  return rows[0] ? toMessage(rows[0]) : undefined;
+export async function getMessage(db: Queryable, id: string, clientId?: string): Promise<Message | undefined> {
+  return (await getMessages(db, [id], clientId))[0];
 }
 
-/** Several messages in one query (WatchStatus's first answer); unknown ids are left out, order is not kept. */
-export async function getMessages(db: Queryable, ids: readonly string[]): Promise<Message[]> {
+/**
+ * Several messages in one query (WatchStatus's first answer); unknown ids are left out, order is
+ * not kept. With clientId, only that account's messages: another's look as if they did not exist.
+ */
+export async function getMessages(db: Queryable, ids: readonly string[], clientId?: string): Promise<Message[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::text[])`, [ids]);
+  const { rows } =
+    clientId === undefined
+      ? await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::text[])`, [ids])
+      : await db.query<MessageRow>(`SELECT ${COLUMNS} FROM messages WHERE id = ANY($1::text[]) AND client_id = $2`, [ids, clientId]);
   return rows.map(toMessage);
 }

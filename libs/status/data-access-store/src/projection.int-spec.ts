@@ -103,6 +103,15 @@ describe('status projection (PostgreSQL)', () => {
     expect((await getMessages(pool, [id, `${id}-missing`])).map((x) => x.id)).toEqual([id]);
   });
 
+  it("keeps the sending account (client_id) and reads a message only for that account", async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id, { clientId: 'account-a' })]));
+    expect((await getMessage(pool, id, 'account-a'))?.id).toBe(id);
+    expect(await getMessage(pool, id, 'account-b')).toBeUndefined();
+    expect(await getMessage(pool, id, '')).toBeUndefined();
+    expect((await getMessages(pool, [id], 'account-b'))).toEqual([]);
+  });
+
   it('receipt before submit before accepted: the submit completes the match, the accepted event only fills in fields', async () => {
     const id = newId();
     const first = await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]));
@@ -114,8 +123,9 @@ describe('status projection (PostgreSQL)', () => {
     expect(submitted.lateMatches).toBe(1);
     expect(summary(submitted.events)).toEqual([[id, 'ACCEPTED', 'DELIVERED']]);
 
-    expect((await tx((db) => projectAccepted(db, [accepted(id, { metadata: { late: 'yes' } })]))).events).toEqual([]);
-    expect(await getMessage(pool, id)).toMatchObject({ status: S.DELIVERED, metadata: { late: 'yes' }, segmentsDelivered: 1 });
+    expect(await getMessage(pool, id, 'account-late')).toBeUndefined(); // the submit report does not know the account
+    expect((await tx((db) => projectAccepted(db, [accepted(id, { metadata: { late: 'yes' }, clientId: 'account-late' })]))).events).toEqual([]);
+    expect(await getMessage(pool, id, 'account-late')).toMatchObject({ status: S.DELIVERED, metadata: { late: 'yes' }, segmentsDelivered: 1 });
   });
 
   it('ignores duplicate receipts and redelivered events', async () => {

@@ -100,13 +100,14 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
     acceptedAt: rows.map((m) => m.acceptedAtMs || Date.now()),
     releasedAt: rows.map((m) => m.releasedAtMs || null),
     callbackUrl: rows.map((m) => m.callbackUrl),
+    clientId: rows.map((m) => m.clientId),
   };
-  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt, cols.callbackUrl];
+  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt, cols.callbackUrl, cols.clientId];
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at, callback_url)
-     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0), callback_url
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url)
+    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at, callback_url, client_id)
+     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0), callback_url, client_id
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     params,
@@ -130,11 +131,12 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
          accepted_at = to_timestamp(u.accepted_ms / 1000.0),
          released_at = COALESCE(m.released_at, to_timestamp(u.released_ms / 1000.0)),
          callback_url = u.callback_url,
+         client_id = u.client_id,
          status = CASE WHEN u.rank > m.status_rank THEN u.status ELSE m.status END,
          status_rank = GREATEST(m.status_rank, u.rank),
          updated_at = CASE WHEN u.rank > m.status_rank THEN now() ELSE m.updated_at END
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url)
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id)
        WHERE m.id = u.id`,
       params.map((col) => idx.map((i) => (col as unknown[])[i])),
     );

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Timestamp } from "../../google/protobuf/timestamp";
@@ -1105,7 +1106,12 @@ export const CancelMessageResponse: MessageFns<CancelMessageResponse> = {
   },
 };
 
-/** The public API of the gateway for internal services. */
+/**
+ * The public API of the gateway for internal services. Every call carries an account's API key in
+ * the metadata "authorization: Bearer smsgw_<key id>_<secret>": without a valid one UNAUTHENTICATED,
+ * for a disabled account PERMISSION_DENIED (the message ends with the code, e.g. [AUTH.INVALID_KEY]).
+ * A call sees only its account's messages; another account's id answers NOT_FOUND.
+ */
 
 export interface SmsServiceClient {
   /**
@@ -1113,26 +1119,31 @@ export interface SmsServiceClient {
    * INVALID_ARGUMENT names the field and the reason when the request is bad.
    */
 
-  send(request: SendRequest): Observable<SendResponse>;
+  send(request: SendRequest, metadata?: Metadata): Observable<SendResponse>;
 
   /** Accepts up to 1,000 messages in one call; each gets its own result, in request order. */
 
-  sendBatch(request: SendBatchRequest): Observable<SendBatchResponse>;
+  sendBatch(request: SendBatchRequest, metadata?: Metadata): Observable<SendBatchResponse>;
 
   /** The current state of one message. */
 
-  getMessage(request: GetMessageRequest): Observable<Message>;
+  getMessage(request: GetMessageRequest, metadata?: Metadata): Observable<Message>;
 
   /** Streams status changes of the given messages until each is final or the caller cancels. */
 
-  watchStatus(request: WatchStatusRequest): Observable<StatusUpdate>;
+  watchStatus(request: WatchStatusRequest, metadata?: Metadata): Observable<StatusUpdate>;
 
   /** Cancels a scheduled message that has not been sent yet. */
 
-  cancelMessage(request: CancelMessageRequest): Observable<CancelMessageResponse>;
+  cancelMessage(request: CancelMessageRequest, metadata?: Metadata): Observable<CancelMessageResponse>;
 }
 
-/** The public API of the gateway for internal services. */
+/**
+ * The public API of the gateway for internal services. Every call carries an account's API key in
+ * the metadata "authorization: Bearer smsgw_<key id>_<secret>": without a valid one UNAUTHENTICATED,
+ * for a disabled account PERMISSION_DENIED (the message ends with the code, e.g. [AUTH.INVALID_KEY]).
+ * A call sees only its account's messages; another account's id answers NOT_FOUND.
+ */
 
 export interface SmsServiceController {
   /**
@@ -1140,24 +1151,28 @@ export interface SmsServiceController {
    * INVALID_ARGUMENT names the field and the reason when the request is bad.
    */
 
-  send(request: SendRequest): Promise<SendResponse> | Observable<SendResponse> | SendResponse;
+  send(request: SendRequest, metadata?: Metadata): Promise<SendResponse> | Observable<SendResponse> | SendResponse;
 
   /** Accepts up to 1,000 messages in one call; each gets its own result, in request order. */
 
-  sendBatch(request: SendBatchRequest): Promise<SendBatchResponse> | Observable<SendBatchResponse> | SendBatchResponse;
+  sendBatch(
+    request: SendBatchRequest,
+    metadata?: Metadata,
+  ): Promise<SendBatchResponse> | Observable<SendBatchResponse> | SendBatchResponse;
 
   /** The current state of one message. */
 
-  getMessage(request: GetMessageRequest): Promise<Message> | Observable<Message> | Message;
+  getMessage(request: GetMessageRequest, metadata?: Metadata): Promise<Message> | Observable<Message> | Message;
 
   /** Streams status changes of the given messages until each is final or the caller cancels. */
 
-  watchStatus(request: WatchStatusRequest): Observable<StatusUpdate>;
+  watchStatus(request: WatchStatusRequest, metadata?: Metadata): Observable<StatusUpdate>;
 
   /** Cancels a scheduled message that has not been sent yet. */
 
   cancelMessage(
     request: CancelMessageRequest,
+    metadata?: Metadata,
   ): Promise<CancelMessageResponse> | Observable<CancelMessageResponse> | CancelMessageResponse;
 }
 

@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+
+// The files npm start (tools/stack.cjs) writes for the local stack: the CLI finds them itself when
+// it talks to a gateway on this machine, so the quick start needs no key on the command line.
+const ROOT = join(__dirname, '../../..');
+export const LOCAL_API_KEY_FILE = join(ROOT, '.smsgw/demo-api-key');
+export const LOCAL_ADMIN_TOKEN_FILE = join(ROOT, '.smsgw/admin-token');
+
+export const DEFAULT_TARGET = '127.0.0.1:50051';
+
+export function isLocalTarget(target: string): boolean {
+  const host = target.replace(/^dns:\/\/\//, '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return ['127.0.0.1', 'localhost', '::1', '0.0.0.0'].includes(host);
+}
+
+/** --target, --json and the credential option every command that calls the gateway takes. */
+export function gatewayOptions(command: Command, credential: 'api-key' | 'admin-token'): Command {
+  command.option('--json', 'print one JSON object').option('--target <host:port>', 'gateway gRPC address', DEFAULT_TARGET);
+  if (credential === 'api-key') {
+    return command.addOption(new Option('--api-key <key>', `API key of the account (default for a local target: ${LOCAL_API_KEY_FILE.replace(ROOT + '/', '')}, written by npm start)`).env('SMSGW_API_KEY'));
+  }
+  return command.addOption(new Option('--admin-token-file <file>', `file with ingest's admin token (default for a local target: ${LOCAL_ADMIN_TOKEN_FILE.replace(ROOT + '/', '')}, written by npm start)`).env('SMSGW_ADMIN_TOKEN_FILE'));
+}
+
+const readTrimmed = (file: string) => readFileSync(file, 'utf8').trim();
+
+/** The API key to send: --api-key / SMSGW_API_KEY, else the local stack's demo key; '' for none (the gateway then says what is missing). */
+export function apiKeyFor(opts: { apiKey?: string; target: string }): string {
+  if (opts.apiKey) return opts.apiKey.trim();
+  if (isLocalTarget(opts.target) && existsSync(LOCAL_API_KEY_FILE)) return readTrimmed(LOCAL_API_KEY_FILE);
+  return '';
+}
+
+/** The admin token: from --admin-token-file / SMSGW_ADMIN_TOKEN_FILE, else the local stack's file. */
+export function adminTokenFor(opts: { adminTokenFile?: string; target: string }): string {
+  const file = opts.adminTokenFile ?? (isLocalTarget(opts.target) ? LOCAL_ADMIN_TOKEN_FILE : undefined);
+  if (!file) throw new Error('no admin token: give --admin-token-file <file> or set SMSGW_ADMIN_TOKEN_FILE (the file ingest reads as INGEST_ADMIN_TOKEN_FILE)');
+  try {
+    return readTrimmed(file);
+  } catch (err) {
+    throw new Error(`cannot read the admin token file ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); npm start writes .smsgw/admin-token, or give --admin-token-file`);
+  }
+}

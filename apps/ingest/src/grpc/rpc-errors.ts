@@ -1,0 +1,32 @@
+import { status } from '@grpc/grpc-js';
+import { RpcException } from '@nestjs/microservices';
+import { AccountError, AuthError } from '@smsgw/accounts/domain';
+import { ValidationError } from '@smsgw/messages/domain';
+import type { Logger } from '@smsgw/shared/util-logging';
+
+const ACCOUNT_STATUS: Record<AccountError['code'], status> = {
+  'ACCOUNT.NOT_FOUND': status.NOT_FOUND,
+  'ACCOUNT.KEY_NOT_FOUND': status.NOT_FOUND,
+  'ACCOUNT.NAME_TAKEN': status.ALREADY_EXISTS,
+  'ACCOUNT.INVALID_NAME': status.INVALID_ARGUMENT,
+};
+
+function authStatus(err: AuthError): status {
+  if (err.forbidden) return status.PERMISSION_DENIED;
+  if (err.code === 'AUTH.ADMIN_DISABLED') return status.UNIMPLEMENTED;
+  return status.UNAUTHENTICATED;
+}
+
+/**
+ * The gRPC answer to an error of ingest's use cases: the typed errors with their status and
+ * "message [CODE]"; anything else is logged and becomes UNAVAILABLE (Kafka or PostgreSQL down).
+ */
+export function toRpcError(err: unknown, logger: Logger, unavailable: string): RpcException {
+  if (err instanceof RpcException) return err;
+  // Messages start with the field name or say what to do; the code ends them, for programs.
+  if (err instanceof ValidationError) return new RpcException({ code: status.INVALID_ARGUMENT, message: `${err.message} [${err.code}]` });
+  if (err instanceof AuthError) return new RpcException({ code: authStatus(err), message: `${err.message} [${err.code}]` });
+  if (err instanceof AccountError) return new RpcException({ code: ACCOUNT_STATUS[err.code], message: `${err.message} [${err.code}]` });
+  logger.error({ err }, 'request failed');
+  return new RpcException({ code: status.UNAVAILABLE, message: unavailable });
+}

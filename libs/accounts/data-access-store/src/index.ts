@@ -1,0 +1,2 @@
+// Accounts and API keys in PostgreSQL: the admin API's writes, the authenticator's reads.
+export * from './account.store';

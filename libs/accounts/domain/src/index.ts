@@ -1,0 +1,3 @@
+export * from './errors';
+export * from './api-key';
+export * from './credential';
