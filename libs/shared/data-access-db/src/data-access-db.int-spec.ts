@@ -115,6 +115,8 @@ describe('status store migrations on a real database', () => {
         'receipt_err text null',
         'receipt_done_at timestamp with time zone null',
         'created_at timestamp with time zone = now()',
+        'submitted_at timestamp with time zone null',
+        'receipt_received_at timestamp with time zone null',
       ],
       idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
       scheduled_messages: ['message_id text', 'send_at timestamp with time zone', 'state text', 'accepted bytea null', 'updated_at timestamp with time zone = now()'],
