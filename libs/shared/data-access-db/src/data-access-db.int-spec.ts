@@ -118,7 +118,7 @@ describe('status store migrations on a real database', () => {
         'submitted_at timestamp with time zone null',
         'receipt_received_at timestamp with time zone null',
       ],
-      idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
+      idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()', 'reply jsonb null', "source text = ''"],
       scheduled_messages: ['message_id text', 'send_at timestamp with time zone', 'state text', 'accepted bytea null', 'updated_at timestamp with time zone = now()'],
     });
   });
