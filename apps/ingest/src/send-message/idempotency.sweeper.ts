@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
+import { CONFIG, LOGGER, repeatEvery, type RepeatingTask } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { IngestEnv } from '../env';
 import { IdempotencyStore } from './idempotency.store';
@@ -16,8 +16,7 @@ const MAX_ROUNDS = 10;
  */
 @Injectable()
 export class IdempotencySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: RepeatingTask | undefined;
 
   constructor(
     private readonly store: IdempotencyStore,
@@ -27,18 +26,11 @@ export class IdempotencySweeper implements OnApplicationBootstrap, BeforeApplica
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then(() => undefined)
-        .catch((err) => this.logger.warn({ err }, 'idempotency key sweep failed; it runs again in a minute'))
-        .finally(() => (this.running = undefined));
-    }, SWEEP_INTERVAL_MS);
-    this.timer.unref();
+    this.task = repeatEvery(SWEEP_INTERVAL_MS, () => this.sweep(), (err) => this.logger.warn({ err }, 'idempotency key sweep failed; it runs again in a minute'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   /** One sweep; returns how many keys it deleted. */
