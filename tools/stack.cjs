@@ -89,7 +89,7 @@ async function waitHealthy(app, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   let last = 'no answer';
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${app.name} exited with code ${child.exitCode} during start; see ${app.logFile}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app.name} exited (${child.signalCode ?? `code ${child.exitCode}`}) during start; see ${app.logFile}`);
     try {
       const res = await fetch(`http://127.0.0.1:${app.httpPort}/healthz`);
       if (res.ok) return;
@@ -107,7 +107,9 @@ async function waitHealthy(app, child, timeoutMs) {
  * options: { env, logDir, ports, apps (names to start, default all), timeoutMs, onStarted(app),
  *            lockName (stacks with one name run one at a time; default 'default'), lockWaitMs (wait
  *            for the other to stop; default 0: fail at once), what (lock owner label),
- *            stateDir (the admin token and the demo account's key file; default .smsgw), log(line) }
+ *            stateDir (the admin token and the demo account's key file; default .smsgw), log(line),
+ *            restart (start an app that exits again, with back-off; default true: see superviseApp),
+ *            onRestart(line, app) (default: the line on stderr) }
  * With ingest, also { apiKey (of account "demo", for SmsService calls), adminTokenFile }.
  */
 async function startStack(options = {}) {
@@ -120,7 +122,10 @@ async function startStack(options = {}) {
   const running = [];
   const withIngest = apps.some((a) => a.name === 'ingest');
   const adminTokenFile = withIngest ? ensureAdminToken(options.stateDir) : undefined;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
+    running.forEach((r) => clearTimeout(r.restartTimer));
     await Promise.all(
       running.map(
         ({ child }) =>
@@ -139,16 +144,21 @@ async function startStack(options = {}) {
       const main = entryPoint(app.name);
       if (!fs.existsSync(main)) throw new Error(`${app.name} is not built (${path.relative(ROOT, main)} missing): run npx nx run-many -t build`);
       app.logFile = path.join(logDir, `${app.name}.log`);
-      const log = fs.openSync(app.logFile, 'a');
       const own = app.name === 'ingest' ? { ...app.env, INGEST_ADMIN_TOKEN_FILE: adminTokenFile } : app.env;
       const env = { ...process.env, ...stringify(options.env), ...stringify(own), ...stringify(options.appEnv?.[app.name]) };
-      const child = spawn(process.execPath, [...(options.nodeArgs?.[app.name] ?? []), main], { cwd: ROOT, env, stdio: ['ignore', log, log] });
-      fs.closeSync(log);
-      app.pid = child.pid;
-      running.push({ app, child });
+      const launch = () => {
+        const log = fs.openSync(app.logFile, 'a');
+        const child = spawn(process.execPath, [...(options.nodeArgs?.[app.name] ?? []), main], { cwd: ROOT, env, stdio: ['ignore', log, log] });
+        fs.closeSync(log);
+        app.pid = child.pid;
+        return child;
+      };
+      const entry = { app, child: launch() };
+      running.push(entry);
       const started = Date.now();
-      await waitHealthy(app, child, options.timeoutMs ?? 60_000);
+      await waitHealthy(app, entry.child, options.timeoutMs ?? 60_000);
       options.onStarted?.(app, Date.now() - started);
+      if (options.restart !== false) superviseApp(entry, launch, () => stopping, options.onRestart ?? ((line) => console.error(line)));
     }
     const ingest = apps.find((a) => a.name === 'ingest');
     const apiKey = ingest ? await ensureDemoAccount({ target: `127.0.0.1:${ingest.grpcPort}`, stateDir: options.stateDir, log: options.log }) : undefined;
@@ -157,6 +167,40 @@ async function startStack(options = {}) {
     await stop();
     throw err;
   }
+}
+
+const RESTART_FIRST_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+const RESTART_RESET_AFTER_MS = 60_000;
+
+/**
+ * Starts an app again when it exits while the stack runs: after 1 s, then 2 s, 4 s… up to 30 s;
+ * back to 1 s once it has been healthy for a minute. One line per exit says which app, how, when it
+ * starts again and where its log is. entry.child always holds the current process.
+ */
+function superviseApp(entry, launch, stopping, report) {
+  const { app } = entry;
+  let delayMs = RESTART_FIRST_MS;
+  let healthySince = Date.now();
+  const watch = (child) =>
+    child.once('exit', (code, signal) => {
+      if (stopping()) return;
+      if (healthySince !== undefined && Date.now() - healthySince >= RESTART_RESET_AFTER_MS) delayMs = RESTART_FIRST_MS;
+      const log = path.relative(process.cwd(), app.logFile) || app.logFile;
+      report(`${app.name} exited (${signal ? `signal ${signal}` : `code ${code}`}); starting it again in ${delayMs / 1000} s; log ${log}`, app);
+      entry.restartTimer = setTimeout(() => {
+        if (stopping()) return;
+        healthySince = undefined;
+        entry.child = launch();
+        watch(entry.child);
+        waitHealthy(app, entry.child, 10 * 60_000).then(
+          () => (healthySince = Date.now()),
+          () => undefined, // exited again (its exit handler reports it) or still failing
+        );
+      }, delayMs);
+      delayMs = Math.min(delayMs * 2, RESTART_MAX_MS);
+    });
+  watch(entry.child);
 }
 
 function stringify(env = {}) {

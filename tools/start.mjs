@@ -43,12 +43,8 @@ then look at it (DELIVERED within a few seconds):
 
   npx smsgw status <id printed by send>
 
-Metrics: http://127.0.0.1:8081/metrics (ingest; each app serves /metrics on its port). Ctrl-C stops everything.`);
-  for (const { app, child } of stack.processes) {
-    child.on('exit', (code, signal) => {
-      if (!stopping) console.error(`${app.name} exited (${signal ?? `code ${code}`}); see ${app.logFile}`);
-    });
-  }
+Metrics: http://127.0.0.1:8081/metrics (ingest; each app serves /metrics on its port). Ctrl-C stops everything.
+An app that exits is started again (tools/stack.cjs prints a line saying so).`);
 }
 
 main().catch(async (err) => {

@@ -8,7 +8,14 @@ import type { CancelMessageResponse, Message, SendBatchRequest, SendBatchRespons
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { startStack, ROOT } = require(join(__dirname, '../../../tools/stack.cjs')) as {
   ROOT: string;
-  startStack(options: Record<string, unknown>): Promise<{ stop(): Promise<void>; apps: { name: string; logFile: string }[]; apiKey: string; adminTokenFile: string }>;
+  startStack(options: Record<string, unknown>): Promise<{
+    stop(): Promise<void>;
+    apps: { name: string; logFile: string; httpPort: number }[];
+    /** child: the app's current process (a restart replaces it) */
+    processes: { app: { name: string }; child: import('node:child_process').ChildProcess }[];
+    apiKey: string;
+    adminTokenFile: string;
+  }>;
 };
 export { startStack, ROOT };
 

@@ -29,6 +29,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
   let client: ReturnType<typeof smsClient>;
   const db = new Client({ connectionString: DATABASE_URL });
   const kafka = new Kafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'e2e-test', logLevel: logLevel.NOTHING });
+  const restarts: string[] = [];
 
   beforeAll(async () => {
     const carriersFile = join(work, 'carriers.yaml');
@@ -36,7 +37,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const routesFile = join(work, 'routes.yaml');
     // Only UK numbers have a route, so a US number shows NO_ROUTE.
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
-    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', onRestart: (line: string) => restarts.push(line), env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
     client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`, stack.apiKey);
     await db.connect();
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
@@ -169,6 +170,18 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(await client.cancelMessage({ id: later.id })).toEqual({ canceled: false, status: MessageStatus.DELIVERED });
     expect(await client.cancelMessage({ id: canceled.id })).toEqual({ canceled: true, status: MessageStatus.CANCELED });
   }, 60_000);
+
+  it('starts an app killed with SIGKILL again, and the pipeline delivers again', async () => {
+    const entry = stack.processes.find((p) => p.app.name === 'dlr-processor')!;
+    const killed = entry.child;
+    killed.kill('SIGKILL');
+    await eventually('the restart line', async () => restarts.find((l) => l.startsWith('dlr-processor exited')));
+    expect(restarts).toEqual([expect.stringMatching(/^dlr-processor exited \(signal SIGKILL\); starting it again in 1 s; log .*dlr-processor\.log$/)]);
+    await eventually('a new dlr-processor process', async () => (entry.child !== killed && entry.child.pid ? true : undefined));
+    await eventually('the new dlr-processor healthy', async () => ((await fetch(`http://127.0.0.1:${PORTS.dlrHttp}/healthz`)).ok ? true : undefined));
+    const sent = await client.send({ to: '+447911123456', from: 'SMSGW', text: 'after the restart' });
+    expect((await final(sent.id)).status).toBe(MessageStatus.DELIVERED);
+  }, 90_000);
 
   describe('accounts and API keys', () => {
     const target = `127.0.0.1:${PORTS.ingestGrpc}`;

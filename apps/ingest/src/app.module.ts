@@ -8,6 +8,7 @@ import { MessageReader } from './get-message/message.reader';
 import { SmsGrpcController } from './grpc/sms.grpc.controller';
 import { kafkaProviders } from './kafka/kafka.provider';
 import { IdempotencyStore } from './send-message/idempotency.store';
+import { IdempotencySweeper } from './send-message/idempotency.sweeper';
 import { IngestMetrics } from './send-message/ingest.metrics';
 import { SendMessageService } from './send-message/send-message.service';
 import { SubmitEventsConsumer } from './send-message/submit-events.consumer';
@@ -21,7 +22,7 @@ export class AppModule {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
       controllers: [SmsGrpcController, AdminGrpcController],
-      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, AdminToken],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, IdempotencySweeper, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, AdminToken],
     };
   }
 }

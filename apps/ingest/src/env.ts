@@ -11,6 +11,7 @@ export const INGEST_ENV = {
   INGEST_MAX_BATCH: int(1000, 'ingest: most messages in one SendBatch call.', { min: 1, max: 10000 }),
   INGEST_SCHEDULER_INTERVAL_MS: int(500, 'ingest: how often scheduled messages whose send_at has come are released (ms).', { min: 50, max: 60000 }),
   INGEST_ADMIN_TOKEN_FILE: str('', 'ingest: file holding the admin token for sms.v1.AdminService (accounts, API keys); unset or unreadable: the admin API is off.'),
+  INGEST_IDEMPOTENCY_RETENTION_SECONDS: int(86_400, 'ingest: how long an idempotency key is remembered (a retry with it within this time gets the first message); older keys are deleted.', { min: 60, max: 31_536_000 }),
   INGEST_PRODUCER_LINGER_MS: int(2, 'ingest: while a Kafka produce request is in flight, how long later Sends wait to share the next one (ms); an idle producer sends at once.', { min: 0, max: 100 }),
 };
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
+import { CONFIG, LOGGER, repeatEvery, type RepeatingTask } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { countUnmatchedReceipts, expireStaleMessages, inTransaction, pruneReceiptCorrelation } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
@@ -20,8 +20,7 @@ const UNMATCHED_WINDOW_MS = 3_600_000;
  */
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private task: RepeatingTask | undefined;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -32,18 +31,11 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.sweep()
-        .then(() => undefined)
-        .catch((err) => this.logger.error({ err }, 'expiry sweep failed; it runs again at the next interval'))
-        .finally(() => (this.running = undefined));
-    }, this.config.DLR_EXPIRY_INTERVAL_SECONDS * 1000);
-    this.timer.unref();
+    this.task = repeatEvery(this.config.DLR_EXPIRY_INTERVAL_SECONDS * 1000, () => this.sweep(), (err) => this.logger.error({ err }, 'expiry sweep failed; it runs again at the next interval'));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   /** One sweep; returns how many messages it expired. */

@@ -5,7 +5,8 @@
 import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { createPool } from '@smsgw/shared/data-access-db';
+import { createPool, migrate, startPrivatePostgres, type PrivatePostgres } from '@smsgw/shared/data-access-db';
+import { HealthRegistry } from '@smsgw/shared/feature-ops';
 import { EventProducer, TOPICS, createKafka, ensureTopics, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
@@ -64,9 +65,9 @@ async function groupAtEnd(groupId: string, topics: string[]): Promise<void> {
 
 let registry: Registry;
 
-async function startProcessor(groupId: string, { atEnd = true } = {}): Promise<INestApplicationContext> {
+async function startProcessor(groupId: string, { atEnd = true, databaseUrl = config.DATABASE_URL } = {}): Promise<INestApplicationContext> {
   if (atEnd) await groupAtEnd(groupId, INPUT_TOPICS.map((t) => t.name));
-  const ctxConfig = loadConfig(DLR_ENV, { ...env, DLR_CONSUMER_GROUP: groupId });
+  const ctxConfig = loadConfig(DLR_ENV, { ...env, DLR_CONSUMER_GROUP: groupId, DATABASE_URL: databaseUrl });
   registry = createMetricsRegistry('dlr-processor');
   return NestFactory.createApplicationContext(AppModule.register({ logger, registry, config: ctxConfig }), { logger: false });
 }
@@ -265,6 +266,49 @@ describe('dlr-processor over Kafka', () => {
       const seq = statusEvents.filter((e) => e.messageId === id);
       for (let i = 1; i < seq.length; i++) expect(seq[i].previousStatus).toBe(seq[i - 1].status);
       expect(seq[seq.length - 1].status).toBe(S.DELIVERED);
+    }
+  });
+});
+
+describe('dlr-processor across a PostgreSQL restart', () => {
+  // A private server, stopped (immediate: connections drop mid-transaction) and started again
+  // while events keep arriving; the shared server is never touched.
+  let pg: PrivatePostgres;
+  let privatePool: Pool;
+  beforeAll(async () => {
+    pg = await startPrivatePostgres();
+    await migrate(pg.url);
+    privatePool = createPool(pg.url, { max: 2, onIdleError: () => undefined });
+  });
+  afterAll(async () => {
+    await privatePool?.end().catch(() => undefined);
+    pg?.destroy();
+  });
+
+  it('reports unhealthy while the database is down, then projects every message to its final status', async () => {
+    const app = await startProcessor(`smsgw-dlr-it-restart-${run}`, { databaseUrl: pg.url });
+    try {
+      const health = app.get(HealthRegistry);
+      const ids = Array.from({ length: 1500 }, newId);
+      const eventsOf = (some: string[]) => some.flatMap((id) => [accepted(id), submitted(id, 0, 1), receipt(id, 0, 'DELIVRD')]);
+      const delivered = async () => Number((await privatePool.query(`SELECT count(*) AS n FROM messages WHERE id = ANY($1::text[]) AND status = $2`, [ids, S.DELIVERED])).rows[0].n);
+      await waitFor('database healthy', async () => health.report().checks['database'] === 'ok');
+      await publish(...eventsOf(ids.slice(0, 500)));
+      await waitFor('projection under way', async () => (await delivered()) > 0);
+      const sending = (async () => {
+        for (let i = 500; i < ids.length; i += 100) await publish(...eventsOf(ids.slice(i, i + 100)));
+      })();
+      pg.stopImmediate();
+      await waitFor('database unhealthy', async () => /PostgreSQL unreachable/.test(health.report().checks['database']), 10_000);
+      await sending;
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect(health.report().ok).toBe(false);
+      pg.start();
+      await waitFor('all DELIVERED after the restart', async () => (await delivered()) === ids.length, 90_000);
+      await waitFor('database healthy again', async () => health.report().checks['database'] === 'ok', 10_000);
+      expect(health.report()).toMatchObject({ ok: true });
+    } finally {
+      await app.close();
     }
   });
 });

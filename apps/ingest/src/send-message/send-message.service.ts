@@ -8,7 +8,7 @@ import { ValidationError, validateSend } from '@smsgw/messages/domain';
 import { messageId } from './message-id';
 import type { IngestEnv } from '../env';
 import { IngestProducer } from '../kafka/kafka.provider';
-import { IdempotencyStore } from './idempotency.store';
+import { IdempotencyStore, type FirstReply, type HeldKey } from './idempotency.store';
 import { IngestMetrics } from './ingest.metrics';
 
 const ENCODINGS = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 } as const;
@@ -67,8 +67,8 @@ export class SendMessageService {
     }
     const { accepted, response } = prepared;
     if (request.idempotencyKey) {
-      const existing = await this.idempotency.claim(clientId, request.idempotencyKey, accepted.id);
-      if (existing) return { ...response, id: existing, duplicate: true };
+      const held = await this.idempotency.claim(clientId, { key: request.idempotencyKey, messageId: accepted.id, reply: firstReply(prepared) });
+      if (held) return this.duplicate(held, response, channel);
     }
     try {
       await this.producer.send({ topic: TOPICS.accepted, key: accepted.id, value: accepted });
@@ -99,13 +99,13 @@ export class SendMessageService {
         results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
       }
     }
-    const claims = prepared.flatMap((p) => (p?.accepted.idempotencyKey ? [{ key: p.accepted.idempotencyKey, messageId: p.accepted.id }] : []));
+    const claims = prepared.flatMap((p) => (p?.accepted.idempotencyKey ? [{ key: p.accepted.idempotencyKey, messageId: p.accepted.id, reply: firstReply(p) }] : []));
     const held = await this.idempotency.claimMany(clientId, claims);
     const toPublish: PreparedMessage[] = [];
     prepared.forEach((p, i) => {
       if (!p) return;
       const existing = p.accepted.idempotencyKey ? held.get(p.accepted.idempotencyKey) : undefined;
-      if (existing && existing !== p.accepted.id) results[i] = { accepted: { ...p.response, id: existing, duplicate: true }, error: undefined };
+      if (existing && existing.messageId !== p.accepted.id) results[i] = { accepted: this.duplicate(existing, p.response, channel), error: undefined };
       else toPublish.push(p);
     });
     try {
@@ -121,6 +121,19 @@ export class SendMessageService {
     return results;
   }
 
+  /** The first reply to the key (its message, status and accepted time), marked duplicate. */
+  duplicate(held: HeldKey, response: SendResponse, channel: Channel): SendResponse {
+    this.countDuplicates(channel, 1);
+    const first = held.reply;
+    return first
+      ? { ...response, id: held.messageId, status: first.status, encoding: first.encoding, segments: first.segments, acceptedAt: timestampFromMillis(first.acceptedAtMs), duplicate: true }
+      : { ...response, id: held.messageId, duplicate: true }; // a key stored before replies were kept
+  }
+
+  countDuplicates(channel: Channel, n: number): void {
+    this.metrics.duplicates.inc({ channel: CHANNEL_LABEL[channel] }, n);
+  }
+
   countAccepted(channel: Channel, n: number): void {
     this.metrics.accepted.inc({ channel: CHANNEL_LABEL[channel] }, n);
   }
@@ -129,4 +142,9 @@ export class SendMessageService {
     const reason = err instanceof ValidationError ? err.code : 'INTERNAL';
     this.metrics.rejected.inc({ channel: CHANNEL_LABEL[channel], reason });
   }
+}
+
+/** What the first request with an idempotency key is told. */
+export function firstReply({ accepted, response }: PreparedMessage): FirstReply {
+  return { status: response.status, encoding: response.encoding, segments: response.segments, acceptedAtMs: accepted.acceptedAtMs };
 }

@@ -84,11 +84,17 @@ export function toDatabaseError(err: unknown, url: string): unknown {
 const firstLine = (s: string | undefined) => (s ?? '').split('\n')[0];
 
 export interface PoolOptions extends Omit<PoolConfig, 'connectionString'> {
-  /** Called for errors of idle clients (server restart, network drop); default: a process warning. */
+  /**
+   * Called for connection errors of pooled clients, idle or checked out (server restart, network
+   * drop); default: a process warning. The query in flight, if any, fails on its own.
+   */
   onIdleError?: (err: Error) => void;
 }
 
-/** A pg Pool for the URL, with a connect timeout (pg's default waits forever). */
+/**
+ * A pg Pool for the URL, with a connect timeout (pg's default waits forever). It survives a
+ * server restart: broken clients are dropped, and the next query connects again.
+ */
 export function createPool(url: string, options: PoolOptions = {}): Pool {
   parseDatabaseUrl(url);
   const { onIdleError, ...config } = options;
@@ -98,8 +104,12 @@ export function createPool(url: string, options: PoolOptions = {}): Pool {
     application_name: 'smsgw',
     ...config,
   });
-  // Without a listener an idle client's error would crash the process.
-  pool.on('error', onIdleError ?? ((err) => process.emitWarning(`PostgreSQL idle client error: ${err.message}`)));
+  const onError = onIdleError ?? ((err: Error) => process.emitWarning(`PostgreSQL client error: ${err.message}`));
+  // pg-pool listens for errors only while a client is idle; a checked-out client whose server goes
+  // away between two queries (a transaction waiting on Kafka) emits 'error' with no listener,
+  // which kills the process. Every client gets one for its whole life.
+  pool.on('connect', (client) => client.on('error', onError));
+  pool.on('error', () => undefined); // the client's own listener above has reported it
   return pool;
 }
 

@@ -116,10 +116,12 @@ describe('status store migrations on a real database', () => {
         'receipt_err text null',
         'receipt_done_at timestamp with time zone null',
         'created_at timestamp with time zone = now()',
+        'submitted_at timestamp with time zone null',
+        'receipt_received_at timestamp with time zone null',
       ],
       accounts: ['id text = (gen_random_uuid())', 'name text', 'enabled boolean = true', 'created_at timestamp with time zone = now()'],
       api_keys: ['id text', 'account_id text', 'secret_hash bytea', 'created_at timestamp with time zone = now()', 'revoked_at timestamp with time zone null', 'last_used_at timestamp with time zone null'],
-      idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()'],
+      idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()', 'reply jsonb null', "source text = ''"],
       scheduled_messages: ['message_id text', 'send_at timestamp with time zone', 'state text', 'accepted bytea null', 'updated_at timestamp with time zone = now()'],
     });
   });

@@ -111,7 +111,15 @@ async function connectConsumer(kafka: Kafka, options: ConsumerOptions): Promise<
     minBytes: options.minBytes ?? DEFAULT_MIN_BYTES,
     maxWaitTimeInMs: options.maxWaitTimeInMs ?? DEFAULT_MAX_WAIT_MS,
     allowAutoTopicCreation: false,
-    retry: { retries: 10 },
+    // A handler that keeps failing (PostgreSQL down for minutes) exhausts the retries; the consumer
+    // then restarts, rejoins and fetches the uncommitted batches again, however long the outage.
+    retry: {
+      retries: 10,
+      restartOnFailure: async (err) => {
+        options.logger.error({ err }, 'consumer gave up retrying; restarting it');
+        return true;
+      },
+    },
   });
   consumer.on(consumer.events.REQUEST, ({ payload }) => countKafkaRequest('consumer', payload.apiName));
   await consumer.connect();

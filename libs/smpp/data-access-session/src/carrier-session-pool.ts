@@ -36,7 +36,7 @@ export interface PoolSettings {
  * `withdrawn`: taken back before it was sent (its ticket was withdrawn); the SMSC never saw it.
  */
 export type SubmitResult =
-  | { kind: 'submitted'; smscMessageId: string; commandStatus: 0; latencyMs: number; attempts: number }
+  | { kind: 'submitted'; smscMessageId: string; commandStatus: 0; latencyMs: number; attempts: number; /** when submit_sm_resp came (ms) */ respondedAtMs: number }
   | { kind: 'rejected'; commandStatus: number; disposition: 'permanent' | 'retryable'; attempts: number }
   | { kind: 'unknown'; reasonCode: string; reason: string; attempts: number }
   | { kind: 'withdrawn'; attempts: 0 };
@@ -519,7 +519,7 @@ export class CarrierSessionPool {
     switch (classifySubmitStatus(status, { permanent: this.permanent })) {
       case 'submitted':
         this.governor.onAccepted(now);
-        item.resolve({ kind: 'submitted', smscMessageId: messageId, commandStatus: 0, latencyMs, attempts: item.attempts });
+        item.resolve({ kind: 'submitted', smscMessageId: messageId, commandStatus: 0, latencyMs, attempts: item.attempts, respondedAtMs: now });
         break;
       case 'throttled':
         this.governor.onThrottled(now);

@@ -411,7 +411,9 @@ export class SmppConnector {
   private segmentReport(result: FinalResult, messageId: string, segmentIndex: number, segmentCount: number, outbound: OutboundMessage, encoding: Encoding): OutgoingEvent<SubmitReport> {
     switch (result.kind) {
       case 'submitted':
-        return this.report({ messageId, segmentIndex, segmentCount, outcome: SubmitOutcome.SUBMITTED, smscMessageId: result.smscMessageId }, outbound, encoding);
+        // Each part's own submit_sm_resp time, not the whole message's: the dlr-processor tells a
+        // reused SMSC id's receipts apart by when they came relative to it.
+        return this.report({ messageId, segmentIndex, segmentCount, outcome: SubmitOutcome.SUBMITTED, smscMessageId: result.smscMessageId, reportedAtMs: result.respondedAtMs }, outbound, encoding);
       case 'rejected': {
         const name = commandStatusName(result.commandStatus);
         return this.report(

@@ -54,7 +54,7 @@ const report = (id: string, index: number, count: number, over: Partial<SubmitRe
     clientReference: `ref-${id}`,
     ...over,
   });
-const receipt = (smscId: string, stat: string, over: { carrierId?: string; err?: string; format?: ReceiptIdFormat; messageState?: number } = {}): DeliveryReceipt =>
+const receipt = (smscId: string, stat: string, over: { carrierId?: string; err?: string; format?: ReceiptIdFormat; messageState?: number; receivedAtMs?: number } = {}): DeliveryReceipt =>
   parseReceipt(
     {
       carrierId: over.carrierId ?? carrier,
@@ -62,7 +62,7 @@ const receipt = (smscId: string, stat: string, over: { carrierId?: string; err?:
       receiptedMessageId: '',
       shortMessage: `id:${smscId} sub:001 dlvrd:001 submit date:2401311259 done date:2401311300 stat:${stat} err:${over.err ?? '000'} text:hello there`,
       messageState: over.messageState ?? 0,
-      receivedAtMs: T0 + 5000,
+      receivedAtMs: over.receivedAtMs ?? T0 + 5000,
     },
     over.format ?? 'same',
   );
@@ -207,16 +207,70 @@ describe('status projection (PostgreSQL)', () => {
     expect(summary((await tx((db) => projectReceipts(db, [r]))).events)).toEqual([[id, 'SUBMITTED', 'UNDELIVERED']]);
   });
 
-  it('an SMSC id reused for a new message does not inherit the old receipt', async () => {
-    const old = newId();
-    const fresh = newId();
-    const smscId = `reused-${old}`;
-    await tx((db) => projectSubmitReports(db, [report(old, 0, 1, { smscMessageId: smscId })]));
-    await tx((db) => projectReceipts(db, [receipt(smscId, 'DELIVRD')]));
-    const r = await tx((db) => projectSubmitReports(db, [report(fresh, 0, 1, { smscMessageId: smscId })]));
-    expect(summary(r.events)).toEqual([[fresh, 'ACCEPTED', 'SUBMITTED']]);
-    expect(summary((await tx((db) => projectReceipts(db, [receipt(smscId, 'UNDELIV')]))).events)).toEqual([[fresh, 'SUBMITTED', 'UNDELIVERED']]);
-    expect(await statusOf(old)).toBe(S.DELIVERED);
+  describe('an SMSC id reused for a newer message (the SMSC restarted or wrapped its counter)', () => {
+    // The old message was submitted at T0+1 s; the new one gets the same id at T0+10 s and its
+    // receipt is received at T0+20 s. Either order of projection ends the same.
+    const NEW_SUBMIT = T0 + 10_000;
+    const NEW_RECEIPT = T0 + 20_000;
+    const submitOld = (old: string, smscId: string) => tx((db) => projectSubmitReports(db, [report(old, 0, 1, { smscMessageId: smscId })]));
+    const submitNew = (fresh: string, smscId: string) => tx((db) => projectSubmitReports(db, [report(fresh, 0, 1, { smscMessageId: smscId, reportedAtMs: NEW_SUBMIT })]));
+    const newReceipt = (smscId: string) => tx((db) => projectReceipts(db, [receipt(smscId, 'UNDELIV', { receivedAtMs: NEW_RECEIPT })]));
+
+    it('old message final, new submit report first: the new message gets the new receipt, not the old one', async () => {
+      const [old, fresh] = [newId(), newId()];
+      const smscId = `reused-${old}`;
+      await submitOld(old, smscId);
+      await tx((db) => projectReceipts(db, [receipt(smscId, 'DELIVRD')]));
+      expect(summary((await submitNew(fresh, smscId)).events)).toEqual([[fresh, 'ACCEPTED', 'SUBMITTED']]);
+      expect(summary((await newReceipt(smscId)).events)).toEqual([[fresh, 'SUBMITTED', 'UNDELIVERED']]);
+      expect(await statusOf(old)).toBe(S.DELIVERED);
+    });
+
+    it('old message final, new receipt projected before the new submit report: the report picks it up', async () => {
+      const [old, fresh] = [newId(), newId()];
+      const smscId = `reused-${old}`;
+      await submitOld(old, smscId);
+      await tx((db) => projectReceipts(db, [receipt(smscId, 'DELIVRD')]));
+      expect((await newReceipt(smscId)).events).toEqual([]); // the old message stays DELIVERED
+      const r = await submitNew(fresh, smscId);
+      expect(r.lateMatches).toBe(1);
+      expect(summary(r.events)).toEqual([[fresh, 'ACCEPTED', 'UNDELIVERED']]);
+      expect(await statusOf(old)).toBe(S.DELIVERED);
+      expect(await statusOf(fresh)).toBe(S.UNDELIVERED);
+    });
+
+    it('old message never got its receipt, in both orders: the new message gets the receipt', async () => {
+      const [oldA, freshA, oldB, freshB] = [newId(), newId(), newId(), newId()];
+      const [idA, idB] = [`reused-${oldA}`, `reused-${oldB}`];
+      // new submit report first: the old message keeps waiting (it expires in time)
+      await submitOld(oldA, idA);
+      await submitNew(freshA, idA);
+      expect(summary((await newReceipt(idA)).events)).toEqual([[freshA, 'SUBMITTED', 'UNDELIVERED']]);
+      expect(await statusOf(oldA)).toBe(S.SUBMITTED);
+      // receipt first: nothing tells it apart from the old message's own late receipt, so the old
+      // message takes it too; the new message's report still picks it up
+      await submitOld(oldB, idB);
+      await newReceipt(idB);
+      const r = await submitNew(freshB, idB);
+      expect(summary(r.events)).toEqual([[freshB, 'ACCEPTED', 'UNDELIVERED']]);
+    });
+
+    it("multi-part: the reused part's receipt reaches the new message, which ends DELIVERED", async () => {
+      const [old, fresh] = [newId(), newId()];
+      const reused = `reused-${old}`;
+      await submitOld(old, reused);
+      await tx((db) => projectReceipts(db, [receipt(reused, 'UNDELIV')]));
+      // parts 0 (a fresh id) and 1 (the reused id): both receipts before the submit reports
+      await tx((db) => projectReceipts(db, [receipt(`${fresh}-s0`, 'DELIVRD', { receivedAtMs: NEW_RECEIPT }), receipt(reused, 'DELIVRD', { receivedAtMs: NEW_RECEIPT })]));
+      const r = await tx((db) =>
+        projectSubmitReports(db, [report(fresh, 0, 2, { reportedAtMs: NEW_SUBMIT }), report(fresh, 1, 2, { smscMessageId: reused, reportedAtMs: NEW_SUBMIT })]),
+      );
+      expect(r.lateMatches).toBe(2);
+      expect(summary(r.events)).toEqual([[fresh, 'ACCEPTED', 'DELIVERED']]);
+      expect(await getMessage(pool, fresh)).toMatchObject({ status: S.DELIVERED, segmentsDelivered: 2 });
+      expect(await statusOf(old)).toBe(S.UNDELIVERED);
+    });
+
   });
 
   it('SCHEDULED when send_at is ahead, and ACCEPTED when the scheduler re-publishes it; latency counts from the release', async () => {

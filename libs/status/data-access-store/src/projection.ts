@@ -74,6 +74,11 @@ interface MessageContext {
 const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const ms = (d: Date | null) => (d ? d.getTime() : null);
 const SUBMITTED_RANK = statusRank(MessageStatus.SUBMITTED);
+/**
+ * How much earlier than a submission's reported time its receipt may have been received and still
+ * count as its receipt: the connector's clock reads the two on different binds (or replicas).
+ */
+const SUBMIT_CLOCK_TOLERANCE_MS = 1_000;
 
 // ---------------------------------------------------------------------------------------------
 // sms.accepted.v1
@@ -214,19 +219,35 @@ export async function projectSubmitReports(
   const halves = [...segments.values()].filter((s) => s.smscId && s.status === MessageStatus.SUBMITTED).sort((a, b) => byText(a.carrierId, b.carrierId) || byText(a.smscId, b.smscId));
   const uniqueHalves = dedupeBy(halves, (s) => `${s.carrierId}\u0000${s.smscId}`);
   if (uniqueHalves.length > 0) {
+    // A reused SMSC id (the SMSC's counter restarted or wrapped): the row's receipt goes to the
+    // newest submission made before it was received. The row keeps its receipt when it waited
+    // for this very submission, or arrived after it (the receipt of this new message, projected
+    // before its submit report); an older one was the old message's and is dropped.
+    const keepsReceipt = `rc.message_id IS NULL
+         OR (rc.message_id = EXCLUDED.message_id AND rc.segment_index = EXCLUDED.segment_index)
+         OR rc.receipt_received_at >= EXCLUDED.submitted_at - make_interval(secs => $6 / 1000.0)`;
     const { rows } = await db.query<{ message_id: string; segment_index: number; receipt_stat: string | null; receipt_err: string | null; matched_at: Date }>(
-      `INSERT INTO receipt_correlation AS rc (carrier_id, smsc_message_id, message_id, segment_index)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[])
+      `INSERT INTO receipt_correlation AS rc (carrier_id, smsc_message_id, message_id, segment_index, submitted_at)
+       SELECT carrier_id, smsc_id, message_id, segment_index, to_timestamp(submitted_ms / 1000.0)
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::float8[]) AS u(carrier_id, smsc_id, message_id, segment_index, submitted_ms)
        ON CONFLICT (carrier_id, smsc_message_id) DO UPDATE SET
-         -- An id the SMSC reuses for another message must not inherit the old message's receipt.
-         receipt_stat    = CASE WHEN rc.message_id IS NULL OR (rc.message_id = EXCLUDED.message_id AND rc.segment_index = EXCLUDED.segment_index) THEN rc.receipt_stat ELSE NULL END,
-         receipt_err     = CASE WHEN rc.message_id IS NULL OR (rc.message_id = EXCLUDED.message_id AND rc.segment_index = EXCLUDED.segment_index) THEN rc.receipt_err ELSE NULL END,
-         receipt_done_at = CASE WHEN rc.message_id IS NULL OR (rc.message_id = EXCLUDED.message_id AND rc.segment_index = EXCLUDED.segment_index) THEN rc.receipt_done_at ELSE NULL END,
-         created_at      = CASE WHEN rc.message_id IS NULL OR rc.message_id = EXCLUDED.message_id THEN rc.created_at ELSE now() END,
+         receipt_stat        = CASE WHEN ${keepsReceipt} THEN rc.receipt_stat ELSE NULL END,
+         receipt_err         = CASE WHEN ${keepsReceipt} THEN rc.receipt_err ELSE NULL END,
+         receipt_done_at     = CASE WHEN ${keepsReceipt} THEN rc.receipt_done_at ELSE NULL END,
+         receipt_received_at = CASE WHEN ${keepsReceipt} THEN rc.receipt_received_at ELSE NULL END,
+         created_at          = CASE WHEN rc.message_id IS NULL OR rc.message_id = EXCLUDED.message_id THEN rc.created_at ELSE now() END,
+         submitted_at        = CASE WHEN rc.message_id = EXCLUDED.message_id THEN COALESCE(rc.submitted_at, EXCLUDED.submitted_at) ELSE EXCLUDED.submitted_at END,
          message_id = EXCLUDED.message_id,
          segment_index = EXCLUDED.segment_index
        RETURNING message_id, segment_index, receipt_stat, receipt_err, created_at AS matched_at`,
-      [uniqueHalves.map((s) => s.carrierId), uniqueHalves.map((s) => s.smscId), uniqueHalves.map((s) => s.messageId), uniqueHalves.map((s) => s.index)],
+      [
+        uniqueHalves.map((s) => s.carrierId),
+        uniqueHalves.map((s) => s.smscId),
+        uniqueHalves.map((s) => s.messageId),
+        uniqueHalves.map((s) => s.index),
+        uniqueHalves.map((s) => s.submittedAtMs),
+        SUBMIT_CLOCK_TOLERANCE_MS,
+      ],
     );
     for (const row of rows) {
       const status = row.receipt_stat ? statusForStat(row.receipt_stat as ReceiptStat) : undefined;
@@ -288,27 +309,41 @@ export async function projectSubmitReports(
  */
 export async function projectReceipts(db: Queryable, receipts: readonly DeliveryReceipt[]): Promise<ReceiptProjectionResult> {
   const result: ReceiptProjectionResult = { events: [], matched: 0, pending: 0 };
-  // One row per SMSC id: the first final stat wins, as in the table.
+  // One row per SMSC id, chosen as the table chooses (laterFinal).
   const byId = new Map<string, DeliveryReceipt>();
   for (const r of receipts) {
     const key = `${r.carrierId}\u0000${r.smscMessageId}`;
     const seen = byId.get(key);
-    if (!seen || seen.status === undefined) byId.set(key, r);
+    if (!seen || seen.status === undefined || (r.status !== undefined && r.receivedAtMs > seen.receivedAtMs)) byId.set(key, r);
   }
   if (byId.size === 0) return result;
   const rows = [...byId.values()].sort((a, b) => byText(a.carrierId, b.carrierId) || byText(a.smscMessageId, b.smscMessageId));
   const receivedAt = new Map(rows.map((r) => [`${r.carrierId}\u0000${r.smscMessageId}`, r.receivedAtMs || Date.now()]));
 
+  // The row's receipt is replaced by a receipt until it holds a final one, then only by a final one
+  // received later: that is the receipt of a newer message the SMSC gave the same id, kept for its
+  // submit report (the old message's segment is final already and keeps its status).
+  const replaces = `rc.receipt_stat IS NULL OR NOT rc.receipt_stat = ANY($7::text[])
+       OR (EXCLUDED.receipt_stat = ANY($7::text[]) AND EXCLUDED.receipt_received_at > rc.receipt_received_at)`;
   const { rows: matches } = await db.query<{ carrier_id: string; smsc_message_id: string; message_id: string | null; segment_index: number | null; receipt_stat: string; receipt_err: string }>(
-    `INSERT INTO receipt_correlation AS rc (carrier_id, smsc_message_id, receipt_stat, receipt_err, receipt_done_at)
-     SELECT carrier_id, smsc_id, stat, err, to_timestamp(done_ms / 1000.0)
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[]) AS u(carrier_id, smsc_id, stat, err, done_ms)
+    `INSERT INTO receipt_correlation AS rc (carrier_id, smsc_message_id, receipt_stat, receipt_err, receipt_done_at, receipt_received_at)
+     SELECT carrier_id, smsc_id, stat, err, to_timestamp(done_ms / 1000.0), to_timestamp(received_ms / 1000.0)
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::float8[], $6::float8[]) AS u(carrier_id, smsc_id, stat, err, done_ms, received_ms)
      ON CONFLICT (carrier_id, smsc_message_id) DO UPDATE SET
-       receipt_stat    = CASE WHEN rc.receipt_stat IS NULL OR NOT rc.receipt_stat = ANY($6::text[]) THEN EXCLUDED.receipt_stat ELSE rc.receipt_stat END,
-       receipt_err     = CASE WHEN rc.receipt_stat IS NULL OR NOT rc.receipt_stat = ANY($6::text[]) THEN EXCLUDED.receipt_err ELSE rc.receipt_err END,
-       receipt_done_at = CASE WHEN rc.receipt_stat IS NULL OR NOT rc.receipt_stat = ANY($6::text[]) THEN EXCLUDED.receipt_done_at ELSE rc.receipt_done_at END
+       receipt_stat        = CASE WHEN ${replaces} THEN EXCLUDED.receipt_stat ELSE rc.receipt_stat END,
+       receipt_err         = CASE WHEN ${replaces} THEN EXCLUDED.receipt_err ELSE rc.receipt_err END,
+       receipt_done_at     = CASE WHEN ${replaces} THEN EXCLUDED.receipt_done_at ELSE rc.receipt_done_at END,
+       receipt_received_at = CASE WHEN ${replaces} THEN EXCLUDED.receipt_received_at ELSE rc.receipt_received_at END
      RETURNING carrier_id, smsc_message_id, message_id, segment_index, receipt_stat, receipt_err`,
-    [rows.map((r) => r.carrierId), rows.map((r) => r.smscMessageId), rows.map((r) => r.stat), rows.map((r) => r.err), rows.map((r) => r.doneAtMs ?? null), FINAL_RECEIPT_STATS],
+    [
+      rows.map((r) => r.carrierId),
+      rows.map((r) => r.smscMessageId),
+      rows.map((r) => r.stat),
+      rows.map((r) => r.err),
+      rows.map((r) => r.doneAtMs ?? null),
+      rows.map((r) => receivedAt.get(`${r.carrierId}\u0000${r.smscMessageId}`) as number),
+      FINAL_RECEIPT_STATS,
+    ],
   );
 
   const context = new Map<string, MessageContext>();
