@@ -170,7 +170,8 @@ function keepAlive(payload: EachBatchPayload, logger: Logger, where: object): { 
  */
 export async function startBatchConsumer(kafka: Kafka, options: BatchConsumerOptions): Promise<Consumer> {
   const { consumer, groupId, topics } = await connectConsumer(kafka, options);
-  await runGated(consumer, options.concurrency ?? 1, (payload, pass) => runBatch(consumer, options, payload, pass));
+  const commits = new CommitBatcher(consumer);
+  await runGated(consumer, options.concurrency ?? 1, (payload, pass) => runBatch(commits, options, payload, pass));
   watchLag(kafka, consumer, options, groupId, topics);
   return consumer;
 }
@@ -195,8 +196,47 @@ function runGated(consumer: Consumer, workers: number, handle: (payload: EachBat
   });
 }
 
+/**
+ * Offset commits issued in one turn of the event loop leave in one OffsetCommit request: the
+ * partitions of one fetch finish at about the same time, and at a trickle each would otherwise pay
+ * a commit of its own. A failed request fails every commit in it (their batches are consumed again).
+ */
+class CommitBatcher {
+  private pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private waiting: { resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private scheduled = false;
+
+  constructor(private readonly consumer: Consumer) {}
+
+  /** Commits `offset` (the next offset to read) for the partition; resolves when the broker has it. */
+  commit(topic: string, partition: number, offset: string): Promise<void> {
+    const key = `${topic}\u0000${partition}`;
+    const earlier = this.pending.get(key);
+    if (!earlier || BigInt(earlier.offset) < BigInt(offset)) this.pending.set(key, { topic, partition, offset });
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const offsets = [...this.pending.values()];
+    const waiting = this.waiting;
+    this.pending = new Map();
+    this.waiting = [];
+    this.consumer.commitOffsets(offsets).then(
+      () => waiting.forEach((w) => w.resolve()),
+      (err: unknown) => waiting.forEach((w) => w.reject(err)),
+    );
+  }
+}
+
 /** One batch: heartbeats while it runs, the handler, then the commit of what it finished. */
-async function runBatch(consumer: Consumer, options: BatchConsumerOptions, payload: EachBatchPayload, pass: GatePass): Promise<void> {
+async function runBatch(commits: CommitBatcher, options: BatchConsumerOptions, payload: EachBatchPayload, pass: GatePass): Promise<void> {
   const { batch, resolveOffset } = payload;
   const { topic, partition } = batch;
   const lastOffset = batch.lastOffset();
@@ -207,7 +247,7 @@ async function runBatch(consumer: Consumer, options: BatchConsumerOptions, paylo
     committed = next;
     pass.handled(through);
     resolveOffset(through);
-    await consumer.commitOffsets([{ topic, partition, offset: next.toString() }]);
+    await commits.commit(topic, partition, next.toString());
   }
   if (pass.messages.length === 0) {
     // All handled by an earlier delivery of these offsets whose commit did not stick: commit again.

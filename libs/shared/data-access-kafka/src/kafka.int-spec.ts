@@ -153,4 +153,58 @@ describe('Kafka round trip (real broker)', () => {
     const commits = (kafkaRequestCounts().find((c) => c.role === 'consumer' && c.api === 'OffsetCommit')?.count ?? 0) - commitsBefore;
     expect(commits).toBe(1);
   }, 60_000);
+
+  it('commits the partitions whose batches finish together in one request (per-partition consumer)', async () => {
+    const spread: Topic<MessageAccepted> = { name: `test.commits.${randomUUID()}`, codec: MessageAccepted };
+    await ensureTopics(kafka, [{ name: spread.name, partitions: 4, replicationFactor: 1 }]);
+    const own = new EventProducer(kafka);
+    await own.connect();
+    await own.sendMany(Array.from({ length: 40 }, (_, i) => ({ topic: spread, key: `c${i}`, value: MessageAccepted.create({ id: `c${i}` }) })));
+    await own.disconnect();
+    const admin = kafka.admin();
+    await admin.connect();
+    const total = (await admin.fetchTopicOffsets(spread.name)).reduce((n, p) => n + Number(p.high), 0);
+    const groupId = `kafka-int-spec-commits-${randomUUID()}`;
+    const commits = () => kafkaRequestCounts().find((c) => c.role === 'consumer' && c.api === 'OffsetCommit')?.count ?? 0;
+    let perPartition: Consumer | undefined;
+    let before = 0;
+    let committed = 0;
+    try {
+      // Four batches (one per partition) released together: their commits should share a request.
+      let release!: () => void;
+      const together = new Promise<void>((resolve) => (release = resolve));
+      let arrived = 0;
+      let handled = 0;
+      await new Promise<void>((resolve, reject) => {
+        startBatchConsumer(kafka, {
+          groupId,
+          topics: [spread],
+          logger,
+          concurrency: 4,
+          lagIntervalMs: 0,
+          maxWaitTimeInMs: 1_000,
+          handle: async (batch) => {
+            if (++arrived === 4) {
+              before = commits();
+              release();
+            }
+            await together;
+            handled += batch.messages.length;
+            if (handled >= total) setTimeout(resolve, 500);
+          },
+        }).then((c) => (perPartition = c), reject);
+      });
+      for (let i = 0; i < 50 && committed !== total; i++) {
+        const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [spread.name] });
+        committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+        if (committed !== total) await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await perPartition?.disconnect();
+      await admin.deleteTopics({ topics: [spread.name] });
+      await admin.disconnect();
+    }
+    expect(committed).toBe(total);
+    expect(commits() - before).toBe(1);
+  }, 60_000);
 });
