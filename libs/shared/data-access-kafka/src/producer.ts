@@ -18,9 +18,9 @@ export interface EventProducerOptions {
   createPartitioner?: ICustomPartitioner;
 }
 
+/** One caller's events waiting for the next request (one for send, many for sendMany). */
 interface Pending {
-  topic: string;
-  message: Message;
+  items: { topic: string; message: Message }[];
   resolve: () => void;
   reject: (err: Error) => void;
 }
@@ -30,14 +30,16 @@ interface Pending {
  * flight, the sends of one turn of the event loop leave at once in one request (an idle gateway
  * adds no delay); while one is in flight, later sends wait for its acknowledgement or lingerMs,
  * whichever comes first, and leave together. So the batch grows with the rate and a thousand
- * concurrent gRPC Sends cost a few round trips, not a thousand. Each caller's promise resolves
- * only when the broker has acknowledged its event.
+ * concurrent gRPC Sends cost a few round trips, not a thousand. sendMany leaves in the current
+ * turn, with whatever else is queued. Each caller's promise resolves only when the broker has
+ * acknowledged its events; a request that fails fails every caller in it.
  */
 export class EventProducer {
   private readonly producer: Producer;
   private readonly lingerMs: number;
   private readonly maxBatch: number;
   private queue: Pending[] = [];
+  private queued = 0;
   private timer: NodeJS.Timeout | undefined;
   private immediate: NodeJS.Immediate | undefined;
   private inFlight = new Set<Promise<void>>();
@@ -62,18 +64,27 @@ export class EventProducer {
 
   /** Queues one event; resolves when the broker acknowledged it. */
   send<T>(event: OutgoingEvent<T>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ topic: event.topic.name, message: toMessage(event), resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else if (this.inFlight.size === 0) this.immediate ??= setImmediate(() => this.flush());
-      else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
-    });
+    return this.enqueue([event], false);
   }
 
-  /** Publishes many events in one request now (consumers forwarding a whole batch). */
-  async sendMany(events: OutgoingEvent[]): Promise<void> {
-    if (events.length === 0) return;
-    await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(events.map((e) => ({ topic: e.topic.name, message: toMessage(e) }))) });
+  /**
+   * Publishes many events (consumers forwarding a whole fetch) in the next request, which leaves in
+   * this turn of the event loop; other sendMany/send calls of the same turn share it (the
+   * connector's partitions finishing together). Resolves when the broker acknowledged them.
+   */
+  sendMany(events: OutgoingEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.enqueue(events, true);
+  }
+
+  private enqueue(events: OutgoingEvent[], now: boolean): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items: events.map((e) => ({ topic: e.topic.name, message: toMessage(e) })), resolve, reject });
+      this.queued += events.length;
+      if (this.queued >= this.maxBatch) this.flush();
+      else if (now || this.inFlight.size === 0) this.immediate ??= setImmediate(() => this.flush());
+      else this.timer ??= setTimeout(() => this.flush(), this.lingerMs);
+    });
   }
 
   private flush(): void {
@@ -84,8 +95,9 @@ export class EventProducer {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
+    this.queued = 0;
     const request = this.producer
-      .sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch) })
+      .sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch.flatMap((p) => p.items)) })
       .then(
         () => batch.forEach((p) => p.resolve()),
         (err: Error) => batch.forEach((p) => p.reject(err)),
