@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { PolicyError, assertPolicy, type AccountPolicy } from '@smsgw/accounts/domain';
 import { count } from '@smsgw/gsm/util-encoding';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
@@ -30,10 +31,14 @@ export class SendMessageService {
     private readonly metrics: IngestMetrics,
   ) {}
 
-  /** Validates and builds the accepted event; throws ValidationError. */
-  prepare(request: SendRequest, channel: Channel, clientId = ''): PreparedMessage {
+  /**
+   * Validates, applies the account's policy (none for sms.submit.v1, which names no account yet)
+   * and builds the accepted event; throws ValidationError or PolicyError.
+   */
+  prepare(request: SendRequest, channel: Channel, clientId = '', policy?: AccountPolicy): PreparedMessage {
     const acceptedAtMs = Date.now();
     const valid = validateSend(request, { defaultRegion: this.config.INGEST_DEFAULT_REGION, maxTextLength: this.config.INGEST_MAX_TEXT_LENGTH }, acceptedAtMs);
+    if (policy) assertPolicy({ from: valid.from, country: valid.country, numberType: valid.numberType, callbackUrl: request.callbackUrl }, policy);
     const scheduled = request.sendAtMs > acceptedAtMs;
     const accepted = MessageAccepted.create({
       ...request,
@@ -56,11 +61,11 @@ export class SendMessageService {
   }
 
   /** One message: answered once the broker has it (acks=all). */
-  async send(request: SendRequest, channel: Channel, clientId = ''): Promise<SendResponse> {
+  async send(request: SendRequest, channel: Channel, clientId = '', policy?: AccountPolicy): Promise<SendResponse> {
     const started = process.hrtime.bigint();
     let prepared: PreparedMessage;
     try {
-      prepared = this.prepare(request, channel, clientId);
+      prepared = this.prepare(request, channel, clientId, policy);
     } catch (err) {
       this.countRejected(err, channel);
       throw err;
@@ -83,17 +88,17 @@ export class SendMessageService {
   }
 
   /** Many messages: each validated on its own, idempotency keys claimed together, the valid ones published in one produce request. */
-  async sendBatch(requests: SendRequest[], channel: Channel, clientId = ''): Promise<SendResult[]> {
+  async sendBatch(requests: SendRequest[], channel: Channel, clientId = '', policy?: AccountPolicy): Promise<SendResult[]> {
     const started = process.hrtime.bigint();
     const prepared: (PreparedMessage | undefined)[] = [];
     const results: SendResult[] = [];
     for (const request of requests) {
       try {
-        const p = this.prepare(request, channel, clientId);
+        const p = this.prepare(request, channel, clientId, policy);
         prepared.push(p);
         results.push({ accepted: p.response, error: undefined });
       } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
+        if (!(err instanceof ValidationError || err instanceof PolicyError)) throw err;
         this.countRejected(err, channel);
         prepared.push(undefined);
         results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
@@ -139,8 +144,9 @@ export class SendMessageService {
   }
 
   countRejected(err: unknown, channel: Channel): void {
-    const reason = err instanceof ValidationError ? err.code : 'INTERNAL';
+    const reason = err instanceof ValidationError || err instanceof PolicyError ? err.code : 'INTERNAL';
     this.metrics.rejected.inc({ channel: CHANNEL_LABEL[channel], reason });
+    if (err instanceof PolicyError) this.metrics.policyRefused.inc({ code: err.code });
   }
 }
 

@@ -78,6 +78,36 @@ export interface AccountDetails {
     | undefined;
   /** Its keys, newest first, revoked ones too. */
   keys: ApiKey[];
+  /** What it may send. */
+  policy: AccountPolicy | undefined;
+}
+
+/**
+ * What an account may send; refusals are POLICY.* codes. A new account has the default: every
+ * list empty, both flags false.
+ */
+export interface AccountPolicy {
+  /** Sender ids: exact values, or a prefix ending in "*" (e.g. "ACME*"); empty: any sender. */
+  senders: string[];
+  /** ISO 3166 alpha-2 destination countries (e.g. "GB"); empty: any country. */
+  countries: string[];
+  /**
+   * Number types blocked by default that this account may send to: PREMIUM_RATE, SHARED_COST,
+   * TOLL_FREE, UAN, VOICEMAIL, PAGER, PERSONAL_NUMBER.
+   */
+  allowedNumberTypes: string[];
+  /** callback_url may be http (otherwise https only). */
+  callbackHttp: boolean;
+  /** callback_url may name a loopback, link-local, private or unique-local address. */
+  callbackPrivate: boolean;
+}
+
+/** An account's new policy. */
+export interface SetAccountPolicyRequest {
+  /** The account id or name. */
+  account: string;
+  /** The whole policy (replaces the one stored). */
+  policy: AccountPolicy | undefined;
 }
 
 /** Turn an account on or off. */
@@ -529,7 +559,7 @@ export const GetAccountRequest: MessageFns<GetAccountRequest> = {
 };
 
 function createBaseAccountDetails(): AccountDetails {
-  return { account: undefined, keys: [] };
+  return { account: undefined, keys: [], policy: undefined };
 }
 
 export const AccountDetails: MessageFns<AccountDetails> = {
@@ -539,6 +569,9 @@ export const AccountDetails: MessageFns<AccountDetails> = {
     }
     for (const v of message.keys) {
       ApiKey.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.policy !== undefined) {
+      AccountPolicy.encode(message.policy, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -566,6 +599,14 @@ export const AccountDetails: MessageFns<AccountDetails> = {
           message.keys.push(ApiKey.decode(reader, reader.uint32()));
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.policy = AccountPolicy.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -584,6 +625,163 @@ export const AccountDetails: MessageFns<AccountDetails> = {
       ? Account.fromPartial(object.account)
       : undefined;
     message.keys = object.keys?.map((e) => ApiKey.fromPartial(e)) || [];
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? AccountPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAccountPolicy(): AccountPolicy {
+  return { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false };
+}
+
+export const AccountPolicy: MessageFns<AccountPolicy> = {
+  encode(message: AccountPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.senders) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.countries) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.allowedNumberTypes) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.callbackHttp !== false) {
+      writer.uint32(32).bool(message.callbackHttp);
+    }
+    if (message.callbackPrivate !== false) {
+      writer.uint32(40).bool(message.callbackPrivate);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccountPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAccountPolicy();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.senders.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.countries.push(reader.string());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.allowedNumberTypes.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.callbackHttp = reader.bool();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.callbackPrivate = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<AccountPolicy>, I>>(base?: I): AccountPolicy {
+    return AccountPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccountPolicy>, I>>(object: I): AccountPolicy {
+    const message = createBaseAccountPolicy();
+    message.senders = object.senders?.map((e) => e) || [];
+    message.countries = object.countries?.map((e) => e) || [];
+    message.allowedNumberTypes = object.allowedNumberTypes?.map((e) => e) || [];
+    message.callbackHttp = object.callbackHttp ?? false;
+    message.callbackPrivate = object.callbackPrivate ?? false;
+    return message;
+  },
+};
+
+function createBaseSetAccountPolicyRequest(): SetAccountPolicyRequest {
+  return { account: "", policy: undefined };
+}
+
+export const SetAccountPolicyRequest: MessageFns<SetAccountPolicyRequest> = {
+  encode(message: SetAccountPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.policy !== undefined) {
+      AccountPolicy.encode(message.policy, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAccountPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetAccountPolicyRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.policy = AccountPolicy.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SetAccountPolicyRequest>, I>>(base?: I): SetAccountPolicyRequest {
+    return SetAccountPolicyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetAccountPolicyRequest>, I>>(object: I): SetAccountPolicyRequest {
+    const message = createBaseSetAccountPolicyRequest();
+    message.account = object.account ?? "";
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? AccountPolicy.fromPartial(object.policy)
+      : undefined;
     return message;
   },
 };
@@ -827,6 +1025,10 @@ export interface AdminServiceClient {
   /** Revokes a key; calls with it fail UNAUTHENTICATED within a second. */
 
   revokeApiKey(request: RevokeApiKeyRequest, metadata?: Metadata): Observable<ApiKey>;
+
+  /** Replaces an account's policy (what it may send); every ingest replica applies it within a second. */
+
+  setAccountPolicy(request: SetAccountPolicyRequest, metadata?: Metadata): Observable<AccountPolicy>;
 }
 
 /**
@@ -875,6 +1077,13 @@ export interface AdminServiceController {
   /** Revokes a key; calls with it fail UNAUTHENTICATED within a second. */
 
   revokeApiKey(request: RevokeApiKeyRequest, metadata?: Metadata): Promise<ApiKey> | Observable<ApiKey> | ApiKey;
+
+  /** Replaces an account's policy (what it may send); every ingest replica applies it within a second. */
+
+  setAccountPolicy(
+    request: SetAccountPolicyRequest,
+    metadata?: Metadata,
+  ): Promise<AccountPolicy> | Observable<AccountPolicy> | AccountPolicy;
 }
 
 export function AdminServiceControllerMethods() {
@@ -886,6 +1095,7 @@ export function AdminServiceControllerMethods() {
       "setAccountEnabled",
       "createApiKey",
       "revokeApiKey",
+      "setAccountPolicy",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
