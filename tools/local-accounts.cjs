@@ -45,11 +45,12 @@ function adminClient(target, token) {
 }
 
 /**
- * The demo account's policy, set on every start: any sender and country, and status callbacks
- * over plain http to loopback and private addresses — the quick start's and the end-to-end
- * tests' receivers listen on http://127.0.0.1. Other accounts get https to public addresses only.
+ * The demo account's policy, set on every start: any sender and country, status callbacks over
+ * plain http to loopback and private addresses — the quick start's and the end-to-end tests'
+ * receivers listen on http://127.0.0.1 — and a rate the benchmarks never reach (100,000/s).
+ * Other accounts get https to public addresses only and 100/s.
  */
-const DEMO_POLICY = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: true, callbackPrivate: true };
+const DEMO_POLICY = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: true, callbackPrivate: true, ratePerSecond: 100_000, rateBurst: 200_000 };
 
 /**
  * Makes sure account `name` exists, is enabled, has DEMO_POLICY and a working key in the state

@@ -1,5 +1,5 @@
 import type { Account, AccountPolicy, ApiKey } from '@smsgw/shared/util-proto';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { gatewayOptions } from '../credentials';
 import { withAdmin } from '../grpc-client';
 import { printJson } from '../output';
@@ -8,7 +8,13 @@ const iso = (ms: number) => (ms ? new Date(ms).toISOString() : null);
 const accountView = (a: Account) => ({ id: a.id, name: a.name, enabled: a.enabled, createdAt: iso(a.createdAtMs) });
 const keyView = (k: ApiKey) => ({ keyId: k.keyId, accountId: k.accountId, createdAt: iso(k.createdAtMs), revokedAt: iso(k.revokedAtMs), lastUsedAt: iso(k.lastUsedAtMs) });
 const out = (line: string) => process.stdout.write(line + '\n');
-const EMPTY_POLICY: AccountPolicy = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false };
+// What the gateway answers for an account without a stored policy, should a reply lack it.
+const EMPTY_POLICY: AccountPolicy = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200 };
+const positive = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+  return n;
+};
 const listOption = (value: string) => value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 /** One line for people: what the account may send. */
 export function describePolicy(p: AccountPolicy): string {
@@ -18,6 +24,7 @@ export function describePolicy(p: AccountPolicy): string {
     `countries ${any(p.countries, 'country')}`,
     `special number types allowed: ${p.allowedNumberTypes.length ? p.allowedNumberTypes.join(',') : 'none'}`,
     `callbacks ${p.callbackHttp ? 'http or https' : 'https only'}, ${p.callbackPrivate ? 'private addresses allowed' : 'public addresses only'}`,
+    `rate ${p.ratePerSecond}/s, burst ${p.rateBurst}`,
   ].join('; ');
 }
 const shownOnce = (apiKey: string) => out(`API key (shown once; only its hash is stored): ${apiKey}`);
@@ -74,6 +81,8 @@ export function registerAccounts(program: Command): void {
     .option('--no-callback-http', 'https callback URLs only')
     .option('--callback-private', 'allow callback URLs on loopback, link-local and private addresses')
     .option('--no-callback-private', 'public callback addresses only')
+    .option('--rate <n>', 'messages per second, all ingest replicas together (new accounts: 100)', positive)
+    .option('--burst <n>', 'the most messages at once, from the rate to 60 times it (new accounts: 200); with --rate alone: twice the rate', positive)
     .action((account: string, opts) =>
       withAdmin(opts, async (client) => {
         let policy = (await client.getAccount(account)).policy ?? EMPTY_POLICY;
@@ -83,6 +92,9 @@ export function registerAccounts(program: Command): void {
           allowedNumberTypes: opts.allowNumberTypes,
           callbackHttp: opts.callbackHttp,
           callbackPrivate: opts.callbackPrivate,
+          ratePerSecond: opts.rate,
+          // A new rate without a burst: the gateway's default burst for it (twice the rate).
+          rateBurst: opts.burst ?? (opts.rate !== undefined ? 0 : undefined),
         };
         const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
         if (Object.keys(given).length > 0) policy = await client.setAccountPolicy(account, { ...policy, ...given });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PolicyError, assertPolicy, type AccountPolicy } from '@smsgw/accounts/domain';
+import { PolicyError, RateLimitedError, assertPolicy, type AccountPolicy } from '@smsgw/accounts/domain';
 import { count } from '@smsgw/gsm/util-encoding';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
@@ -11,6 +11,7 @@ import type { IngestEnv } from '../env';
 import { IngestProducer } from '../kafka/kafka.provider';
 import { IdempotencyStore, type FirstReply, type HeldKey } from './idempotency.store';
 import { IngestMetrics } from './ingest.metrics';
+import { SendRateLimit } from './rate-limit';
 
 const ENCODINGS = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 } as const;
 const CHANNEL_LABEL: Record<number, string> = { [Channel.GRPC]: 'grpc', [Channel.KAFKA]: 'kafka' };
@@ -29,6 +30,7 @@ export class SendMessageService {
     private readonly producer: IngestProducer,
     private readonly idempotency: IdempotencyStore,
     private readonly metrics: IngestMetrics,
+    private readonly rateLimit: SendRateLimit,
   ) {}
 
   /**
@@ -66,6 +68,7 @@ export class SendMessageService {
     let prepared: PreparedMessage;
     try {
       prepared = this.prepare(request, channel, clientId, policy);
+      if (policy) await this.rateLimit.admit(policy, clientId, 1);
     } catch (err) {
       this.countRejected(err, channel);
       throw err;
@@ -102,6 +105,21 @@ export class SendMessageService {
         this.countRejected(err, channel);
         prepared.push(undefined);
         results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
+      }
+    }
+    const valid = prepared.filter((p) => p !== undefined).length;
+    if (policy && valid > 0) {
+      // One Redis call for the whole batch; over the limit, every valid message is refused with the time to retry.
+      try {
+        await this.rateLimit.admit(policy, clientId, valid);
+      } catch (err) {
+        if (!(err instanceof RateLimitedError)) throw err;
+        prepared.forEach((p, i) => {
+          if (!p) return;
+          this.countRejected(err, channel);
+          results[i] = { accepted: undefined, error: { code: err.code, field: '', message: err.message } };
+        });
+        return results;
       }
     }
     const claims = prepared.flatMap((p) => (p?.accepted.idempotencyKey ? [{ key: p.accepted.idempotencyKey, messageId: p.accepted.id, reply: firstReply(p) }] : []));
@@ -144,7 +162,7 @@ export class SendMessageService {
   }
 
   countRejected(err: unknown, channel: Channel): void {
-    const reason = err instanceof ValidationError || err instanceof PolicyError ? err.code : 'INTERNAL';
+    const reason = err instanceof ValidationError || err instanceof PolicyError || err instanceof RateLimitedError ? err.code : 'INTERNAL';
     this.metrics.rejected.inc({ channel: CHANNEL_LABEL[channel], reason });
     if (err instanceof PolicyError) this.metrics.policyRefused.inc({ code: err.code });
   }

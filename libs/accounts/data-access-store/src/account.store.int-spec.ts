@@ -68,9 +68,9 @@ describe('account store', () => {
   it('keeps a policy per account, validated and normalised, and hands it out with the account\'s keys', async () => {
     const { account, key } = await createAccount(pool, `${run}-p`);
     expect(await getPolicy(pool, account.id)).toEqual(DEFAULT_POLICY);
-    const policy = { senders: ['ACME', 'ACME*'], countries: ['gb', 'FR'], allowedNumberTypes: ['premium_rate'], callbackHttp: true, callbackPrivate: false };
+    const policy = { senders: ['ACME', 'ACME*'], countries: ['gb', 'FR'], allowedNumberTypes: ['premium_rate'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
     const set = await setPolicy(pool, `${run}-p`, policy);
-    const stored = { senders: ['ACME', 'ACME*'], countries: ['GB', 'FR'], allowedNumberTypes: ['PREMIUM_RATE'], callbackHttp: true, callbackPrivate: false };
+    const stored = { senders: ['ACME', 'ACME*'], countries: ['GB', 'FR'], allowedNumberTypes: ['PREMIUM_RATE'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
     expect(set).toEqual({ account, policy: stored });
     expect(await getPolicy(pool, account.id)).toEqual(stored);
     expect((await findKeys(pool, [key.keyId])).get(key.keyId)?.policy).toEqual(stored);

@@ -128,10 +128,13 @@ interface PolicyRow {
   allowed_number_types: string[];
   callback_http: boolean;
   callback_private: boolean;
+  rate_per_second: number;
+  rate_burst: number;
 }
-const POLICY_COLUMNS = 'senders, countries, allowed_number_types, callback_http, callback_private';
+const POLICY_COLUMNS = 'senders, countries, allowed_number_types, callback_http, callback_private, rate_per_second, rate_burst';
 const toPolicy = (r: PolicyRow | null | undefined): AccountPolicy =>
-  r ? { senders: r.senders, countries: r.countries, allowedNumberTypes: r.allowed_number_types, callbackHttp: r.callback_http, callbackPrivate: r.callback_private } : DEFAULT_POLICY;
+  r ? { senders: r.senders, countries: r.countries, allowedNumberTypes: r.allowed_number_types, callbackHttp: r.callback_http, callbackPrivate: r.callback_private, ratePerSecond: r.rate_per_second, rateBurst: r.rate_burst }
+    : DEFAULT_POLICY;
 
 /** The policy of the account with this id (DEFAULT_POLICY when none was set). */
 export async function getPolicy(db: Queryable, accountId: string): Promise<AccountPolicy> {
@@ -144,11 +147,12 @@ export async function setPolicy(db: Queryable, accountIdOrName: string, policy: 
   const valid = validatePolicy(policy);
   const account = await getAccount(db, accountIdOrName);
   const { rows } = await db.query<PolicyRow>(
-    `INSERT INTO account_policies (account_id, ${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO account_policies (account_id, ${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (account_id) DO UPDATE SET senders = EXCLUDED.senders, countries = EXCLUDED.countries, allowed_number_types = EXCLUDED.allowed_number_types,
-       callback_http = EXCLUDED.callback_http, callback_private = EXCLUDED.callback_private, updated_at = now()
+       callback_http = EXCLUDED.callback_http, callback_private = EXCLUDED.callback_private,
+       rate_per_second = EXCLUDED.rate_per_second, rate_burst = EXCLUDED.rate_burst, updated_at = now()
      RETURNING ${POLICY_COLUMNS}`,
-    [account.id, valid.senders, valid.countries, valid.allowedNumberTypes, valid.callbackHttp, valid.callbackPrivate],
+    [account.id, valid.senders, valid.countries, valid.allowedNumberTypes, valid.callbackHttp, valid.callbackPrivate, valid.ratePerSecond, valid.rateBurst],
   );
   return { account, policy: toPolicy(rows[0]) };
 }

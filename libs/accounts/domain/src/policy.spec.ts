@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AccountError } from './errors';
-import { BLOCKED_NUMBER_TYPES, DEFAULT_POLICY, checkPolicy, isPrivateHost, senderMatches, validatePolicy, type AccountPolicy, type PolicedMessage } from './policy';
+import { BLOCKED_NUMBER_TYPES, DEFAULT_POLICY, RateLimitedError, checkPolicy, isPrivateHost, rateWindow, senderMatches, validatePolicy, type AccountPolicy, type PolicedMessage } from './policy';
 
 const message = (over: Partial<PolicedMessage> = {}): PolicedMessage => ({ from: 'ACME', country: 'GB', numberType: 'MOBILE', callbackUrl: '', ...over });
 const policy = (over: Partial<AccountPolicy> = {}): AccountPolicy => ({ ...DEFAULT_POLICY, ...over });
@@ -115,7 +115,14 @@ describe('validatePolicy', () => {
     );
   });
 
+  it('gives a rate of 0 the default, and a burst of 0 twice the rate', () => {
+    expect(validatePolicy(policy({ ratePerSecond: 0, rateBurst: 0 }))).toMatchObject({ ratePerSecond: 100, rateBurst: 200 });
+    expect(validatePolicy(policy({ ratePerSecond: 50, rateBurst: 0 }))).toMatchObject({ ratePerSecond: 50, rateBurst: 100 });
+  });
+
   it.each([
+    [{ ratePerSecond: 1.5 }, /rate 1.5/],
+    [{ ratePerSecond: 100, rateBurst: 99 }, /burst 99/],
     [{ senders: ['TOO-LONG-SENDER-ID'] }, /sender "TOO-LONG-SENDER-ID"/],
     [{ senders: ['A*B'] }, /sender "A\*B"/],
     [{ countries: ['GBR'] }, /country "GBR"/],
@@ -123,5 +130,22 @@ describe('validatePolicy', () => {
   ])('refuses %p with ACCOUNT.INVALID_POLICY', (over, message) => {
     expect(() => validatePolicy(policy(over))).toThrow(AccountError);
     expect(() => validatePolicy(policy(over))).toThrow(message);
+  });
+});
+
+describe('rateWindow', () => {
+  it('counts whole-second windows that hold the rate on average and the burst at once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.integer({ min: 1, max: 60 }), (rate, factor) => {
+        const { points, seconds } = rateWindow({ ratePerSecond: rate, rateBurst: rate * factor });
+        return Number.isInteger(seconds) && seconds >= 1 && points / seconds === rate && points === rate * factor;
+      }),
+    );
+    expect(rateWindow({ ratePerSecond: 100, rateBurst: 200 })).toEqual({ points: 200, seconds: 2 });
+    expect(rateWindow({ ratePerSecond: 100, rateBurst: 120 })).toEqual({ points: 100, seconds: 1 });
+  });
+
+  it('says when to retry', () => {
+    expect(new RateLimitedError(250, 100)).toMatchObject({ code: 'RATE.LIMITED', retryAfterMs: 250, message: expect.stringContaining('retry in 250 ms') });
   });
 });

@@ -15,9 +15,37 @@ export interface AccountPolicy {
   callbackHttp: boolean;
   /** callback_url may name a loopback, link-local, private or unique-local address. */
   callbackPrivate: boolean;
+  /** Messages per second, on average, shared by every ingest replica. */
+  ratePerSecond: number;
+  /** The most messages at once (≥ ratePerSecond); see rateWindow. */
+  rateBurst: number;
 }
 
-export const DEFAULT_POLICY: AccountPolicy = Object.freeze({ senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false }) as AccountPolicy;
+export const DEFAULT_RATE = { ratePerSecond: 100, rateBurst: 200 } as const;
+export const MAX_RATE_PER_SECOND = 1_000_000;
+
+export const DEFAULT_POLICY: AccountPolicy = Object.freeze({ senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ...DEFAULT_RATE }) as AccountPolicy;
+
+/**
+ * The rate limit as a counting window: up to `points` messages per `seconds` (whole seconds, the
+ * counter's granularity in Redis), so ratePerSecond on average and a burst of up to rateBurst.
+ */
+export function rateWindow(policy: Pick<AccountPolicy, 'ratePerSecond' | 'rateBurst'>): { points: number; seconds: number } {
+  const seconds = Math.max(1, Math.round(policy.rateBurst / policy.ratePerSecond));
+  return { points: policy.ratePerSecond * seconds, seconds };
+}
+
+/** Over the account's rate: retry after retryAfterMs. */
+export class RateLimitedError extends Error {
+  readonly code = 'RATE.LIMITED';
+  constructor(
+    readonly retryAfterMs: number,
+    readonly ratePerSecond: number,
+  ) {
+    super(`this account is over its rate limit (${ratePerSecond} messages/s); retry in ${retryAfterMs} ms`);
+    this.name = 'RateLimitedError';
+  }
+}
 
 /** libphonenumber-js getType() values refused unless the account allows them: costly or not a person's phone. */
 export const BLOCKED_NUMBER_TYPES = ['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'UAN', 'VOICEMAIL', 'PAGER', 'PERSONAL_NUMBER'] as const;
@@ -164,5 +192,10 @@ export function validatePolicy(policy: AccountPolicy): AccountPolicy {
   const allowedNumberTypes = [...new Set(policy.allowedNumberTypes.map((t) => t.trim().toUpperCase()).filter((t) => t !== ''))];
   const badType = allowedNumberTypes.find((t) => !(BLOCKED_NUMBER_TYPES as readonly string[]).includes(t));
   if (badType !== undefined) throw new AccountError('ACCOUNT.INVALID_POLICY', `number type "${badType}" is not one that is blocked; the blocked types are ${BLOCKED_NUMBER_TYPES.join(', ')}`);
-  return { senders, countries, allowedNumberTypes, callbackHttp: policy.callbackHttp, callbackPrivate: policy.callbackPrivate };
+  // 0 (a wire default): the default rate.
+  const ratePerSecond = policy.ratePerSecond || DEFAULT_RATE.ratePerSecond;
+  const rateBurst = policy.rateBurst || Math.max(ratePerSecond, policy.ratePerSecond ? ratePerSecond * 2 : DEFAULT_RATE.rateBurst);
+  if (!Number.isInteger(ratePerSecond) || ratePerSecond < 1 || ratePerSecond > MAX_RATE_PER_SECOND) throw new AccountError('ACCOUNT.INVALID_POLICY', `rate ${ratePerSecond} is not a whole number of messages per second from 1 to ${MAX_RATE_PER_SECOND}`);
+  if (!Number.isInteger(rateBurst) || rateBurst < ratePerSecond || rateBurst > ratePerSecond * 60) throw new AccountError('ACCOUNT.INVALID_POLICY', `burst ${rateBurst} must be a whole number from the rate (${ratePerSecond}) to 60 times it`);
+  return { senders, countries, allowedNumberTypes, callbackHttp: policy.callbackHttp, callbackPrivate: policy.callbackPrivate, ratePerSecond, rateBurst };
 }

@@ -126,6 +126,8 @@ describe('status store migrations on a real database', () => {
         "allowed_number_types ARRAY = '{}'::text[]",
         'callback_http boolean = false',
         'callback_private boolean = false',
+        'rate_per_second integer = 100',
+        'rate_burst integer = 200',
         'updated_at timestamp with time zone = now()',
       ],
       accounts: ['id text = (gen_random_uuid())', 'name text', 'enabled boolean = true', 'created_at timestamp with time zone = now()'],

@@ -83,8 +83,8 @@ export interface AccountDetails {
 }
 
 /**
- * What an account may send; refusals are POLICY.* codes. A new account has the default: every
- * list empty, both flags false.
+ * What an account may send; refusals are POLICY.* codes and RATE.LIMITED. A new account has the
+ * default: every list empty, both flags false, 100 messages/s with bursts of 200.
  */
 export interface AccountPolicy {
   /** Sender ids: exact values, or a prefix ending in "*" (e.g. "ACME*"); empty: any sender. */
@@ -100,6 +100,10 @@ export interface AccountPolicy {
   callbackHttp: boolean;
   /** callback_url may name a loopback, link-local, private or unique-local address. */
   callbackPrivate: boolean;
+  /** Messages per second on average, for all ingest replicas together; 0 in a request: 100. */
+  ratePerSecond: number;
+  /** The most messages at once, from rate_per_second to 60 times it; 0 in a request: twice the rate. */
+  rateBurst: number;
 }
 
 /** An account's new policy. */
@@ -633,7 +637,15 @@ export const AccountDetails: MessageFns<AccountDetails> = {
 };
 
 function createBaseAccountPolicy(): AccountPolicy {
-  return { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false };
+  return {
+    senders: [],
+    countries: [],
+    allowedNumberTypes: [],
+    callbackHttp: false,
+    callbackPrivate: false,
+    ratePerSecond: 0,
+    rateBurst: 0,
+  };
 }
 
 export const AccountPolicy: MessageFns<AccountPolicy> = {
@@ -652,6 +664,12 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
     }
     if (message.callbackPrivate !== false) {
       writer.uint32(40).bool(message.callbackPrivate);
+    }
+    if (message.ratePerSecond !== 0) {
+      writer.uint32(48).uint32(message.ratePerSecond);
+    }
+    if (message.rateBurst !== 0) {
+      writer.uint32(56).uint32(message.rateBurst);
     }
     return writer;
   },
@@ -703,6 +721,22 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
           message.callbackPrivate = reader.bool();
           continue;
         }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.ratePerSecond = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.rateBurst = reader.uint32();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -722,6 +756,8 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
     message.allowedNumberTypes = object.allowedNumberTypes?.map((e) => e) || [];
     message.callbackHttp = object.callbackHttp ?? false;
     message.callbackPrivate = object.callbackPrivate ?? false;
+    message.ratePerSecond = object.ratePerSecond ?? 0;
+    message.rateBurst = object.rateBurst ?? 0;
     return message;
   },
 };
