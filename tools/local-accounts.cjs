@@ -45,39 +45,55 @@ function adminClient(target, token) {
 }
 
 /**
- * Makes sure account `name` exists, is enabled and has a working key in the state dir's key file
- * (a new key when the file is missing or names a key the account no longer has). Returns the key.
+ * The demo account's policy, set on every start: any sender and country, status callbacks over
+ * plain http to loopback and private addresses — the quick start's and the end-to-end tests'
+ * receivers listen on http://127.0.0.1 — and a rate the benchmarks never reach (100,000/s).
+ * Other accounts get https to public addresses only and 100/s.
+ */
+const DEMO_POLICY = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: true, callbackPrivate: true, ratePerSecond: 100_000, rateBurst: 200_000 };
+
+/**
+ * Makes sure account `name` exists, is enabled, has DEMO_POLICY and a working key in the state
+ * dir's key file (a new key when the file is missing or names a key the account no longer has).
+ * Returns the key.
  */
 async function ensureDemoAccount({ target, stateDir, name = 'demo', log = () => undefined }) {
-  const { adminTokenFile, apiKeyFile } = files(stateDir);
+  const { adminTokenFile } = files(stateDir);
   const admin = adminClient(target, fs.readFileSync(adminTokenFile, 'utf8').trim());
-  const NOT_FOUND = 5;
-  const ALREADY_EXISTS = 6;
   try {
-    let details = await admin.call('getAccount', { account: name }).catch((err) => (err.code === NOT_FOUND ? undefined : Promise.reject(err)));
-    if (!details) {
-      const created = await admin.call('createAccount', { name }).catch((err) => (err.code === ALREADY_EXISTS ? undefined : Promise.reject(err)));
-      if (created) {
-        writeSecret(apiKeyFile, created.apiKey);
-        log(`account ${name} created (${created.account.id}); its API key is in ${shown(apiKeyFile)}`);
-        return created.apiKey;
-      }
-      details = await admin.call('getAccount', { account: name }); // created by a concurrent start
-    }
-    if (!details.account.enabled) {
-      await admin.call('setAccountEnabled', { account: name, enabled: true });
-      log(`account ${name} was disabled: enabled again`);
-    }
-    const current = localApiKey(stateDir);
-    const keyId = current?.split('_')[1];
-    if (current && details.keys.some((k) => k.keyId === keyId && !Number(k.revokedAtMs))) return current;
-    const fresh = await admin.call('createApiKey', { account: name });
-    writeSecret(apiKeyFile, fresh.apiKey);
-    log(`account ${name}: new API key ${fresh.key.keyId} in ${shown(apiKeyFile)}`);
-    return fresh.apiKey;
+    const apiKey = await ensureAccountKey(admin, { stateDir, name, log });
+    await admin.call('setAccountPolicy', { account: name, policy: DEMO_POLICY });
+    return apiKey;
   } finally {
     admin.close();
   }
+}
+
+async function ensureAccountKey(admin, { stateDir, name, log }) {
+  const { apiKeyFile } = files(stateDir);
+  const NOT_FOUND = 5;
+  const ALREADY_EXISTS = 6;
+  let details = await admin.call('getAccount', { account: name }).catch((err) => (err.code === NOT_FOUND ? undefined : Promise.reject(err)));
+  if (!details) {
+    const created = await admin.call('createAccount', { name }).catch((err) => (err.code === ALREADY_EXISTS ? undefined : Promise.reject(err)));
+    if (created) {
+      writeSecret(apiKeyFile, created.apiKey);
+      log(`account ${name} created (${created.account.id}); its API key is in ${shown(apiKeyFile)}`);
+      return created.apiKey;
+    }
+    details = await admin.call('getAccount', { account: name }); // created by a concurrent start
+  }
+  if (!details.account.enabled) {
+    await admin.call('setAccountEnabled', { account: name, enabled: true });
+    log(`account ${name} was disabled: enabled again`);
+  }
+  const current = localApiKey(stateDir);
+  const keyId = current?.split('_')[1];
+  if (current && details.keys.some((k) => k.keyId === keyId && !Number(k.revokedAtMs))) return current;
+  const fresh = await admin.call('createApiKey', { account: name });
+  writeSecret(apiKeyFile, fresh.apiKey);
+  log(`account ${name}: new API key ${fresh.key.keyId} in ${shown(apiKeyFile)}`);
+  return fresh.apiKey;
 }
 
 module.exports = { ensureAdminToken, ensureDemoAccount, localApiKey, localAccountFiles: files };

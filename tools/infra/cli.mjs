@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Local infrastructure for development, tests and CI: Kafka (started here unless KAFKA_BROKERS is
-// set) and PostgreSQL (DATABASE_URL; database created and migrated).
+// set), PostgreSQL (DATABASE_URL; database created and migrated) and Redis (REDIS_URL; a local
+// redis-server started if installed and not answering).
 //   node tools/infra/cli.mjs up     [--record FILE]   start/prepare; FILE lists what this call started
 //   node tools/infra/cli.mjs down   [--record FILE] [--wipe]   stop what we started (only FILE's, if given)
 //   node tools/infra/cli.mjs status                   what is in use and whether it answers
@@ -9,21 +10,24 @@ import { pathToFileURL } from 'node:url';
 import { InfraError, infraConfig, isExpectedError, readJson, rel, writeJson } from './common.mjs';
 import { kafkaBrokers, kafkaDown, kafkaPaths, kafkaUp, kafkaWipe, ownBrokerPid, probeKafka } from './kafka.mjs';
 import { postgresDown, postgresStatus, postgresUp } from './postgres.mjs';
+import { probeRedis, redisDown, redisUp } from './redis.mjs';
 
 const line = (what, where, text) => `${what.padEnd(8)} ${where}  ${text}`;
 
-/** Brings both up; resolves to the KAFKA_BROKERS and DATABASE_URL to use. */
+/** Brings Kafka, PostgreSQL and Redis up; resolves to the KAFKA_BROKERS and DATABASE_URL to use. */
 export async function infraUp({ config = infraConfig(), record, log = console.log } = {}) {
-  const [kafka, postgres] = await Promise.allSettled([kafkaUp(config, log), postgresUp(config, config.databaseUrl, log)]);
+  const [kafka, postgres, redis] = await Promise.allSettled([kafkaUp(config, log), postgresUp(config, config.databaseUrl, log), redisUp(config)]);
   if (record) {
     const started = readJson(record, {});
     if (kafka.value?.state === 'started') started.kafkaPid = kafka.value.pid;
     if (postgres.value?.startedCluster) started.postgresCluster = postgres.value.startedCluster;
+    if (redis.value?.state === 'started') started.redisPid = redis.value.pid;
     writeJson(record, started);
   }
   if (kafka.status === 'fulfilled') log(line('kafka', kafka.value.brokers, describeKafkaUp(kafka.value)));
   if (postgres.status === 'fulfilled') log(line('postgres', postgres.value.url, describePostgresUp(postgres.value)));
-  const failed = [kafka, postgres].filter((r) => r.status === 'rejected').map((r) => r.reason);
+  if (redis.status === 'fulfilled') log(line('redis', redis.value.url, redis.value.state === 'started' ? `started (pid ${redis.value.pid}; log ${rel(redis.value.log)})` : 'up'));
+  const failed = [kafka, postgres, redis].filter((r) => r.status === 'rejected').map((r) => r.reason);
   // Each failure on its own line, Kafka's first; main() prints the last.
   failed.slice(0, -1).forEach((err) => console.error(`infra: ${messageOf(err)}`));
   if (failed.length) throw failed[failed.length - 1];
@@ -62,6 +66,10 @@ export async function infraDown({ config = infraConfig(), record, wipe = false, 
     const p = postgresDown(only ? { onlyCluster: only.postgresCluster } : {});
     if (p.stopped) stopped.push(line('postgres', `${p.cluster.version}/${p.cluster.name}`, 'stopped'));
   }
+  if (!only || only.redisPid) {
+    const r = redisDown(config, only ? { onlyPid: only.redisPid } : {});
+    if (r.stopped) stopped.push(line('redis', `pid ${r.pid}`, 'stopped'));
+  }
   if (record) rmSync(record, { force: true });
   if (wipe) {
     kafkaWipe(config);
@@ -83,7 +91,9 @@ export async function infraStatus({ config = infraConfig(), log = console.log } 
   else kafkaText = 'down (not running — npm run infra:up starts it)';
   log(line('kafka', brokers, kafkaText));
   log(line('postgres', postgres.url, postgres.text));
-  return { kafkaUp: !kafkaReason, postgresUp: postgres.up };
+  const redisReason = await probeRedis(config.redisUrl);
+  log(line('redis', config.redisUrl, redisReason ? `down (${redisReason} — npm run infra:up starts a local one)` : 'up'));
+  return { kafkaUp: !kafkaReason, postgresUp: postgres.up, redisUp: !redisReason };
 }
 
 const messageOf = (err) => (isExpectedError(err) ? err.message : String(err?.stack ?? err));
@@ -106,8 +116,8 @@ async function main() {
   if (command === 'up') await infraUp({ record: options.record });
   if (command === 'down') await infraDown(options);
   if (command === 'status') {
-    const { kafkaUp: k, postgresUp: p } = await infraStatus();
-    process.exitCode = k && p ? 0 : 1;
+    const { kafkaUp: k, postgresUp: p, redisUp: r } = await infraStatus();
+    process.exitCode = k && p && r ? 0 : 1;
   }
 }
 

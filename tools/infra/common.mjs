@@ -31,6 +31,7 @@ export function infraConfig(env = process.env) {
     databaseUrl: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     databaseUrlFromEnv: Boolean(env.DATABASE_URL),
     testDatabaseUrl: env.TEST_DATABASE_URL || undefined,
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
   };
 }
 

@@ -42,7 +42,7 @@ const BOARDS = {
       { title: 'Final statuses (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (status) (rate(smsgw_status_transitions_total{${NS}, status=~"${FINAL_STATUSES}"}[${R}]))`, '{{status}}')] },
       { title: 'End-to-end latency, accept → delivered', unit: 's', traffic: true, targets: quantiles('smsgw_message_accept_to_final_seconds', [], `${NS}, status="DELIVERED"`) },
       { title: 'Send latency (gRPC, until the broker acknowledged)', unit: 's', traffic: true, targets: quantiles('smsgw_accept_duration_seconds', ['method'], NS, '{{method}} ') },
-      { title: 'Rejected requests by reason (/s)', unit: 'reqps', description: 'Send requests refused by validation, and calls refused by API key authentication (AUTH.*).', targets: [
+      { title: 'Rejected requests by reason (/s)', unit: 'reqps', description: 'Send requests refused by validation or by their account policy (POLICY.*; also smsgw_policy_refused_total), and calls refused by API key authentication (AUTH.*).', targets: [
         q(`sum by (channel, reason) (rate(smsgw_messages_rejected_total{${NS}}[${R}]))`, '{{channel}} {{reason}}'),
         q(`sum by (code) (rate(smsgw_auth_refused_total{${NS}}[${R}]))`, 'auth {{code}}'),
       ] },

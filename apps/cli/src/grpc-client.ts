@@ -3,6 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import type {
   AccountDetails,
+  AccountPolicy,
   Account,
   ApiKey,
   CancelMessageResponse,
@@ -64,6 +65,7 @@ export class AdminClient extends Client {
   setAccountEnabled = (account: string, enabled: boolean) => this.call<Account>('setAccountEnabled', { account, enabled });
   createApiKey = (account: string) => this.call<CreateApiKeyResponse>('createApiKey', { account });
   revokeApiKey = (keyId: string) => this.call<ApiKey>('revokeApiKey', { keyId });
+  setAccountPolicy = (account: string, policy: AccountPolicy) => this.call<AccountPolicy>('setAccountPolicy', { account, policy });
 }
 
 async function using<C extends Client>(opts: { target: string; json?: boolean }, make: () => C, work: (client: C) => Promise<void>): Promise<void> {

@@ -294,5 +294,63 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
         c.close();
       }
     }, 90_000);
+
+    it("an account's policy refuses a sender id, a country, a premium-rate number and private or http callbacks with their codes, on Send and per message in SendBatch", async () => {
+      const account = await json(admin('accounts', 'create', `e2e-policy-${run}`));
+      const set = await json(admin('accounts', 'policy', account.id, '--senders', 'ACME,OPS*', '--countries', 'GB,GG'));
+      expect(set).toEqual({ senders: ['ACME', 'OPS*'], countries: ['GB', 'GG'], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200 });
+      expect((await json(admin('accounts', 'show', account.id))).policy).toEqual(set);
+      const c = smsClient(target, account.apiKey);
+      const ok = { to: '+447911123470', from: 'ACME', text: 'Your code is 424242.' };
+      try {
+        expect((await c.send(ok)).id).toBeTruthy();
+        expect((await c.send({ ...ok, from: 'OPSDESK' })).id).toBeTruthy();
+        expect(await refusal(c.send({ ...ok, from: 'OTHER' }))).toEqual({ code: grpcStatus.PERMISSION_DENIED, details: expect.stringMatching(/^from "OTHER" is not one of this account's sender ids.*\[POLICY.SENDER_NOT_ALLOWED\]$/) });
+        expect(await refusal(c.send({ ...ok, to: '+33612345678' }))).toEqual({ code: grpcStatus.PERMISSION_DENIED, details: expect.stringMatching(/may not send to FR .*\[POLICY.COUNTRY_NOT_ALLOWED\]$/) });
+        expect(await refusal(c.send({ ...ok, to: '+449098790123' }))).toEqual({ code: grpcStatus.PERMISSION_DENIED, details: expect.stringMatching(/PREMIUM_RATE.*\[POLICY.NUMBER_TYPE_BLOCKED\]$/) });
+        // What the demo account may do (the callback test above), another account may not.
+        expect(await refusal(c.send({ ...ok, callbackUrl: 'http://127.0.0.1:9/sms-status' }))).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: expect.stringMatching(/must be https.*\[POLICY.CALLBACK_URL_NOT_ALLOWED\]$/) });
+        expect(await refusal(c.send({ ...ok, callbackUrl: 'https://192.168.1.20/sms-status' }))).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: expect.stringMatching(/private address.*\[POLICY.CALLBACK_URL_NOT_ALLOWED\]$/) });
+        expect(await refusal(c.send({ ...ok, callbackUrl: 'https://[::1]:8443/sms-status' }))).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
+        const batch = await c.sendBatch({ messages: [SendRequest.create(ok), SendRequest.create({ ...ok, from: 'OTHER' }), SendRequest.create({ ...ok, callbackUrl: 'https://10.1.2.3/cb' })] });
+        expect(batch.results.map((r) => r.error?.code ?? 'accepted')).toEqual(['accepted', 'POLICY.SENDER_NOT_ALLOWED', 'POLICY.CALLBACK_URL_NOT_ALLOWED']);
+        expect(batch.results[1].error).toMatchObject({ field: 'from' });
+        // Allowing private callbacks reaches ingest within the key cache's second (port 9: refused at once, no slow retries).
+        expect(await json(admin('accounts', 'policy', account.id, '--callback-http', '--callback-private'))).toMatchObject({ senders: ['ACME', 'OPS*'], callbackHttp: true, callbackPrivate: true });
+        const allowed = await eventually('the new policy to apply', async () => c.send({ ...ok, callbackUrl: 'http://127.0.0.1:9/sms-status' }).catch(() => undefined), 5000);
+        expect(allowed.id).toBeTruthy();
+        const metrics = await (await fetch(`http://127.0.0.1:${PORTS.ingestHttp}/metrics`)).text();
+        expect(metrics).toMatch(/smsgw_policy_refused_total\{code="POLICY.SENDER_NOT_ALLOWED"[^}]*\} [1-9]/);
+      } finally {
+        c.close();
+      }
+    }, 90_000);
+
+    it('over its rate an account gets RESOURCE_EXHAUSTED [RATE.LIMITED] with the time to retry (message and retry-after-ms trailer); SendBatch per message; the demo account is not limited', async () => {
+      const account = await json(admin('accounts', 'create', `e2e-rate-${run}`));
+      expect(await json(admin('accounts', 'policy', account.id, '--rate', '5', '--burst', '5'))).toMatchObject({ ratePerSecond: 5, rateBurst: 5 });
+      const c = smsClient(target, account.apiKey);
+      try {
+        const outcomes = await Promise.all(Array.from({ length: 12 }, () => c.send(SMS).then(() => undefined, (e: ServiceError) => e)));
+        const refused = outcomes.filter((e): e is ServiceError => e !== undefined);
+        expect(refused.length).toBeGreaterThanOrEqual(7); // 5 a second: the 12 arrive together, in the account's first window
+        for (const e of refused) {
+          expect(e).toMatchObject({ code: grpcStatus.RESOURCE_EXHAUSTED, details: expect.stringMatching(/over its rate limit \(5 messages\/s\); retry in \d+ ms \[RATE.LIMITED\]$/) });
+          const retryAfterMs = Number(e.metadata.get('retry-after-ms')[0]);
+          expect(retryAfterMs).toBeGreaterThan(0);
+          expect(retryAfterMs).toBeLessThanOrEqual(1000);
+        }
+        const batch = await c.sendBatch({ messages: Array.from({ length: 6 }, () => SendRequest.create(SMS)) });
+        expect(batch.results.map((r) => r.error?.code)).toEqual(Array(6).fill('RATE.LIMITED'));
+        // The demo account (100,000/s) sends a burst of 300 without a refusal.
+        const demo = await Promise.all(Array.from({ length: 3 }, () => client.sendBatch({ messages: Array.from({ length: 100 }, () => SendRequest.create(SMS)) })));
+        expect(demo.flatMap((b) => b.results).filter((r) => r.error)).toEqual([]);
+        const metrics = await (await fetch(`http://127.0.0.1:${PORTS.ingestHttp}/metrics`)).text();
+        expect(metrics).toMatch(/smsgw_rate_limited_total\{[^}]*\} [1-9]/);
+        expect(metrics).toMatch(/smsgw_rate_limiter_errors_total\{[^}]*\} 0/);
+      } finally {
+        c.close();
+      }
+    }, 90_000);
   });
 });

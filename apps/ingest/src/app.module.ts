@@ -11,6 +11,7 @@ import { IdempotencyStore } from './send-message/idempotency.store';
 import { IdempotencySweeper } from './send-message/idempotency.sweeper';
 import { IngestMetrics } from './send-message/ingest.metrics';
 import { SendMessageService } from './send-message/send-message.service';
+import { SendRateLimit } from './send-message/rate-limit';
 import { SubmitEventsConsumer } from './send-message/submit-events.consumer';
 import { ScheduleStore } from './schedule-message/schedule.store';
 import { SchedulerService } from './schedule-message/scheduler.service';
@@ -22,7 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
       controllers: [SmsGrpcController, AdminGrpcController],
-      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, IdempotencyStore, IdempotencySweeper, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, AdminToken],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, SendRateLimit, IdempotencyStore, IdempotencySweeper, SendMessageService, MessageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, AdminToken],
     };
   }
 }

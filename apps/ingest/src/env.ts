@@ -12,6 +12,7 @@ export const INGEST_ENV = {
   INGEST_SCHEDULER_INTERVAL_MS: int(500, 'ingest: how often scheduled messages whose send_at has come are released (ms).', { min: 50, max: 60000 }),
   INGEST_ADMIN_TOKEN_FILE: str('', 'ingest: file holding the admin token for sms.v1.AdminService (accounts, API keys); unset or unreadable: the admin API is off.'),
   INGEST_IDEMPOTENCY_RETENTION_SECONDS: int(86_400, 'ingest: how long an idempotency key is remembered (a retry with it within this time gets the first message); older keys are deleted.', { min: 60, max: 31_536_000 }),
+  REDIS_URL: str('redis://127.0.0.1:6379', 'ingest: Redis for the per-account rate limits every replica shares; unreachable: messages are let through (counted in smsgw_rate_limiter_errors_total).'),
   INGEST_PRODUCER_LINGER_MS: int(2, 'ingest: while a Kafka produce request is in flight, how long later Sends wait to share the next one (ms); an idle producer sends at once.', { min: 0, max: 100 }),
 };
 

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
-import { createAccount, createKey, listKeys, revokeKey, setAccountEnabled } from '@smsgw/accounts/data-access-store';
-import { AuthError } from '@smsgw/accounts/domain';
+import { createAccount, createKey, listKeys, revokeKey, setAccountEnabled, setPolicy } from '@smsgw/accounts/data-access-store';
+import { AuthError, DEFAULT_POLICY } from '@smsgw/accounts/domain';
 import { createPool } from '@smsgw/shared/data-access-db';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
@@ -22,6 +22,7 @@ const codeOf = (p: Promise<unknown>) => p.then(() => 'accepted', (err) => (err i
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 afterAll(async () => {
+  await pool.query(`DELETE FROM account_policies WHERE account_id IN (SELECT id FROM accounts WHERE name LIKE $1)`, [`${run}%`]);
   await pool.query(`DELETE FROM api_keys WHERE account_id IN (SELECT id FROM accounts WHERE name LIKE $1)`, [`${run}%`]);
   await pool.query(`DELETE FROM accounts WHERE name LIKE $1`, [`${run}%`]);
   await pool.end();
@@ -62,6 +63,16 @@ describe('ApiKeyAuthenticator (PostgreSQL)', () => {
     await setAccountEnabled(pool, account.id, false);
     await sleep(KEY_CACHE_MS + 50);
     expect(await codeOf(auth.authenticate(bearer(other.apiKey)))).toBe('AUTH.ACCOUNT_DISABLED');
+  });
+
+  it("hands out the account's policy with the key, at most KEY_CACHE_MS stale, without a query per call", async () => {
+    const { account, apiKey } = await createAccount(pool, `${run}-policy`);
+    expect((await auth.authenticate(bearer(apiKey))).policy).toEqual(DEFAULT_POLICY);
+    await setPolicy(pool, account.id, { ...DEFAULT_POLICY, senders: ['ACME*'], countries: ['GB'] });
+    await sleep(KEY_CACHE_MS + 50);
+    const before = await lookups();
+    for (let i = 0; i < 50; i++) expect((await auth.authenticate(bearer(apiKey))).policy).toEqual({ ...DEFAULT_POLICY, senders: ['ACME*'], countries: ['GB'] });
+    expect((await lookups()) - before).toBe(1);
   });
 
   it('writes last_used_at in one batch, not per call', async () => {

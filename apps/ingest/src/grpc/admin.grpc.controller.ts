@@ -1,10 +1,12 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
-import { createAccount, createKey, getAccount, listAccounts, listKeys, revokeKey, setAccountEnabled, type Account, type ApiKeyInfo } from '@smsgw/accounts/data-access-store';
+import { createAccount, createKey, getAccount, getPolicy, listAccounts, listKeys, revokeKey, setAccountEnabled, setPolicy, type Account, type ApiKeyInfo } from '@smsgw/accounts/data-access-store';
+import { DEFAULT_POLICY } from '@smsgw/accounts/domain';
 import { LOGGER, PG_POOL } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import {
   AccountDetails,
+  AccountPolicy,
   AdminServiceController,
   AdminServiceControllerMethods,
   Account as AccountMessage,
@@ -17,6 +19,7 @@ import {
   ListAccountsResponse,
   RevokeApiKeyRequest,
   SetAccountEnabledRequest,
+  SetAccountPolicyRequest,
 } from '@smsgw/shared/util-proto';
 import type { Pool } from 'pg';
 import { AdminToken } from '../authenticate/admin-token';
@@ -50,7 +53,8 @@ export class AdminGrpcController implements AdminServiceController {
   getAccount(request: GetAccountRequest, metadata?: Metadata): Promise<AccountDetails> {
     return this.admin(metadata, 'show account', async () => {
       const found = await getAccount(this.pool, request.account);
-      return { account: account(found), keys: (await listKeys(this.pool, found.id)).map(apiKey) };
+      const [keys, policy] = await Promise.all([listKeys(this.pool, found.id), getPolicy(this.pool, found.id)]);
+      return { account: account(found), keys: keys.map(apiKey), policy };
     });
   }
 
@@ -75,6 +79,14 @@ export class AdminGrpcController implements AdminServiceController {
       const revoked = await revokeKey(this.pool, request.keyId);
       this.logger.info({ accountId: revoked.accountId, keyId: revoked.keyId }, 'API key revoked');
       return apiKey(revoked);
+    });
+  }
+
+  setAccountPolicy(request: SetAccountPolicyRequest, metadata?: Metadata): Promise<AccountPolicy> {
+    return this.admin(metadata, 'set account policy', async () => {
+      const { account: changed, policy } = await setPolicy(this.pool, request.account, request.policy ?? DEFAULT_POLICY);
+      this.logger.info({ accountId: changed.id, policy }, 'account policy set');
+      return policy;
     });
   }
 

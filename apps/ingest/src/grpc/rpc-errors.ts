@@ -1,6 +1,6 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
-import { AccountError, AuthError } from '@smsgw/accounts/domain';
+import { AccountError, AuthError, PolicyError, RateLimitedError } from '@smsgw/accounts/domain';
 import { ValidationError } from '@smsgw/messages/domain';
 import type { Logger } from '@smsgw/shared/util-logging';
 
@@ -9,6 +9,7 @@ const ACCOUNT_STATUS: Record<AccountError['code'], status> = {
   'ACCOUNT.KEY_NOT_FOUND': status.NOT_FOUND,
   'ACCOUNT.NAME_TAKEN': status.ALREADY_EXISTS,
   'ACCOUNT.INVALID_NAME': status.INVALID_ARGUMENT,
+  'ACCOUNT.INVALID_POLICY': status.INVALID_ARGUMENT,
 };
 
 function authStatus(err: AuthError): status {
@@ -25,6 +26,14 @@ export function toRpcError(err: unknown, logger: Logger, unavailable: string): R
   if (err instanceof RpcException) return err;
   // Messages start with the field name or say what to do; the code ends them, for programs.
   if (err instanceof ValidationError) return new RpcException({ code: status.INVALID_ARGUMENT, message: `${err.message} [${err.code}]` });
+  // The account may not send this (PERMISSION_DENIED), or the callback URL is unacceptable (INVALID_ARGUMENT).
+  if (err instanceof PolicyError) return new RpcException({ code: err.forbidden ? status.PERMISSION_DENIED : status.INVALID_ARGUMENT, message: `${err.message} [${err.code}]` });
+  if (err instanceof RateLimitedError) {
+    // The wait is in the message for people and in the trailers for programs.
+    const metadata = new Metadata();
+    metadata.set('retry-after-ms', String(err.retryAfterMs));
+    return new RpcException({ code: status.RESOURCE_EXHAUSTED, message: `${err.message} [${err.code}]`, metadata });
+  }
   if (err instanceof AuthError) return new RpcException({ code: authStatus(err), message: `${err.message} [${err.code}]` });
   if (err instanceof AccountError) return new RpcException({ code: ACCOUNT_STATUS[err.code], message: `${err.message} [${err.code}]` });
   logger.error({ err }, 'request failed');

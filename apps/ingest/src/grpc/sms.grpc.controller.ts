@@ -48,8 +48,8 @@ export class SmsGrpcController implements SmsServiceController {
 
   async send(request: SendRequest, metadata?: Metadata): Promise<SendResponse> {
     try {
-      const { accountId } = await this.auth.authenticate(metadata);
-      return await this.sending.send(request, Channel.GRPC, accountId);
+      const { accountId, policy } = await this.auth.authenticate(metadata);
+      return await this.sending.send(request, Channel.GRPC, accountId, policy);
     } catch (err) {
       throw this.toRpcError(err);
     }
@@ -57,12 +57,12 @@ export class SmsGrpcController implements SmsServiceController {
 
   async sendBatch(request: SendBatchRequest, metadata?: Metadata): Promise<SendBatchResponse> {
     try {
-      const { accountId } = await this.auth.authenticate(metadata);
+      const { accountId, policy } = await this.auth.authenticate(metadata);
       const n = request.messages.length;
       if (n === 0 || n > this.config.INGEST_MAX_BATCH) {
         throw new RpcException({ code: status.INVALID_ARGUMENT, message: `messages: a batch holds 1 to ${this.config.INGEST_MAX_BATCH} messages, got ${n}` });
       }
-      return { results: await this.sending.sendBatch(request.messages, Channel.GRPC, accountId) };
+      return { results: await this.sending.sendBatch(request.messages, Channel.GRPC, accountId, policy) };
     } catch (err) {
       throw this.toRpcError(err);
     }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { PolicyError, RateLimitedError, assertPolicy, type AccountPolicy } from '@smsgw/accounts/domain';
 import { count } from '@smsgw/gsm/util-encoding';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
@@ -10,6 +11,7 @@ import type { IngestEnv } from '../env';
 import { IngestProducer } from '../kafka/kafka.provider';
 import { IdempotencyStore, type FirstReply, type HeldKey } from './idempotency.store';
 import { IngestMetrics } from './ingest.metrics';
+import { SendRateLimit } from './rate-limit';
 
 const ENCODINGS = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 } as const;
 const CHANNEL_LABEL: Record<number, string> = { [Channel.GRPC]: 'grpc', [Channel.KAFKA]: 'kafka' };
@@ -28,12 +30,17 @@ export class SendMessageService {
     private readonly producer: IngestProducer,
     private readonly idempotency: IdempotencyStore,
     private readonly metrics: IngestMetrics,
+    private readonly rateLimit: SendRateLimit,
   ) {}
 
-  /** Validates and builds the accepted event; throws ValidationError. */
-  prepare(request: SendRequest, channel: Channel, clientId = ''): PreparedMessage {
+  /**
+   * Validates, applies the account's policy (none for sms.submit.v1, which names no account yet)
+   * and builds the accepted event; throws ValidationError or PolicyError.
+   */
+  prepare(request: SendRequest, channel: Channel, clientId = '', policy?: AccountPolicy): PreparedMessage {
     const acceptedAtMs = Date.now();
     const valid = validateSend(request, { defaultRegion: this.config.INGEST_DEFAULT_REGION, maxTextLength: this.config.INGEST_MAX_TEXT_LENGTH }, acceptedAtMs);
+    if (policy) assertPolicy({ from: valid.from, country: valid.country, numberType: valid.numberType, callbackUrl: request.callbackUrl }, policy);
     const scheduled = request.sendAtMs > acceptedAtMs;
     const accepted = MessageAccepted.create({
       ...request,
@@ -56,11 +63,12 @@ export class SendMessageService {
   }
 
   /** One message: answered once the broker has it (acks=all). */
-  async send(request: SendRequest, channel: Channel, clientId = ''): Promise<SendResponse> {
+  async send(request: SendRequest, channel: Channel, clientId = '', policy?: AccountPolicy): Promise<SendResponse> {
     const started = process.hrtime.bigint();
     let prepared: PreparedMessage;
     try {
-      prepared = this.prepare(request, channel, clientId);
+      prepared = this.prepare(request, channel, clientId, policy);
+      if (policy) await this.rateLimit.admit(policy, clientId, 1);
     } catch (err) {
       this.countRejected(err, channel);
       throw err;
@@ -83,20 +91,35 @@ export class SendMessageService {
   }
 
   /** Many messages: each validated on its own, idempotency keys claimed together, the valid ones published in one produce request. */
-  async sendBatch(requests: SendRequest[], channel: Channel, clientId = ''): Promise<SendResult[]> {
+  async sendBatch(requests: SendRequest[], channel: Channel, clientId = '', policy?: AccountPolicy): Promise<SendResult[]> {
     const started = process.hrtime.bigint();
     const prepared: (PreparedMessage | undefined)[] = [];
     const results: SendResult[] = [];
     for (const request of requests) {
       try {
-        const p = this.prepare(request, channel, clientId);
+        const p = this.prepare(request, channel, clientId, policy);
         prepared.push(p);
         results.push({ accepted: p.response, error: undefined });
       } catch (err) {
-        if (!(err instanceof ValidationError)) throw err;
+        if (!(err instanceof ValidationError || err instanceof PolicyError)) throw err;
         this.countRejected(err, channel);
         prepared.push(undefined);
         results.push({ accepted: undefined, error: { code: err.code, field: err.field, message: err.message } });
+      }
+    }
+    const valid = prepared.filter((p) => p !== undefined).length;
+    if (policy && valid > 0) {
+      // One Redis call for the whole batch; over the limit, every valid message is refused with the time to retry.
+      try {
+        await this.rateLimit.admit(policy, clientId, valid);
+      } catch (err) {
+        if (!(err instanceof RateLimitedError)) throw err;
+        prepared.forEach((p, i) => {
+          if (!p) return;
+          this.countRejected(err, channel);
+          results[i] = { accepted: undefined, error: { code: err.code, field: '', message: err.message } };
+        });
+        return results;
       }
     }
     const claims = prepared.flatMap((p) => (p?.accepted.idempotencyKey ? [{ key: p.accepted.idempotencyKey, messageId: p.accepted.id, reply: firstReply(p) }] : []));
@@ -139,8 +162,9 @@ export class SendMessageService {
   }
 
   countRejected(err: unknown, channel: Channel): void {
-    const reason = err instanceof ValidationError ? err.code : 'INTERNAL';
+    const reason = err instanceof ValidationError || err instanceof PolicyError || err instanceof RateLimitedError ? err.code : 'INTERNAL';
     this.metrics.rejected.inc({ channel: CHANNEL_LABEL[channel], reason });
+    if (err instanceof PolicyError) this.metrics.policyRefused.inc({ code: err.code });
   }
 }
 

@@ -1,13 +1,14 @@
 // Against the real PostgreSQL of DATABASE_URL (migrated by npm test / infra:up).
-import { AccountError, parseApiKey, verifyApiKey } from '@smsgw/accounts/domain';
+import { AccountError, DEFAULT_POLICY, parseApiKey, verifyApiKey } from '@smsgw/accounts/domain';
 import { Pool } from 'pg';
-import { createAccount, createKey, findKeys, getAccount, listAccounts, listKeys, revokeKey, setAccountEnabled, touchKeys } from './account.store';
+import { createAccount, createKey, findKeys, getAccount, getPolicy, listAccounts, listKeys, revokeKey, setAccountEnabled, setPolicy, touchKeys } from './account.store';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/smsgw' });
 const run = `it-${process.pid}-${Date.now().toString(36)}`;
 const codeOf = (p: Promise<unknown>) => p.then(() => 'no error', (err: AccountError) => err.code);
 
 afterAll(async () => {
+  await pool.query(`DELETE FROM account_policies WHERE account_id IN (SELECT id FROM accounts WHERE name LIKE $1)`, [`${run}%`]);
   await pool.query(`DELETE FROM api_keys WHERE account_id IN (SELECT id FROM accounts WHERE name LIKE $1)`, [`${run}%`]);
   await pool.query(`DELETE FROM accounts WHERE name LIKE $1`, [`${run}%`]);
   await pool.end();
@@ -23,7 +24,7 @@ describe('account store', () => {
     const { rows } = await pool.query('SELECT * FROM api_keys WHERE id = $1', [key.keyId]);
     expect(JSON.stringify(rows[0])).not.toContain(parsed.secret);
     const stored = (await findKeys(pool, [key.keyId, 'unknownkey00'])).get(key.keyId);
-    expect(verifyApiKey(parsed, stored)).toEqual({ accountId: account.id, keyId: key.keyId });
+    expect(verifyApiKey(parsed, stored)).toEqual({ accountId: account.id, keyId: key.keyId, policy: DEFAULT_POLICY });
     expect((await listAccounts(pool)).map((a) => a.id)).toContain(account.id);
     expect(await getAccount(pool, `${run}-a`)).toEqual(account);
     expect(await getAccount(pool, account.id)).toEqual(account);
@@ -62,5 +63,21 @@ describe('account store', () => {
     const keys = new Map((await listKeys(pool, a.account.id)).map((k) => [k.keyId, k.lastUsedAtMs]));
     expect(Math.abs((keys.get(a.key.keyId) ?? 0) - t)).toBeLessThan(2);
     expect(Math.abs((keys.get(b.key.keyId) ?? 0) - (t - 5000))).toBeLessThan(2);
+  });
+
+  it('keeps a policy per account, validated and normalised, and hands it out with the account\'s keys', async () => {
+    const { account, key } = await createAccount(pool, `${run}-p`);
+    expect(await getPolicy(pool, account.id)).toEqual(DEFAULT_POLICY);
+    const policy = { senders: ['ACME', 'ACME*'], countries: ['gb', 'FR'], allowedNumberTypes: ['premium_rate'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
+    const set = await setPolicy(pool, `${run}-p`, policy);
+    const stored = { senders: ['ACME', 'ACME*'], countries: ['GB', 'FR'], allowedNumberTypes: ['PREMIUM_RATE'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
+    expect(set).toEqual({ account, policy: stored });
+    expect(await getPolicy(pool, account.id)).toEqual(stored);
+    expect((await findKeys(pool, [key.keyId])).get(key.keyId)?.policy).toEqual(stored);
+    // A second set replaces the whole policy.
+    await setPolicy(pool, account.id, { ...DEFAULT_POLICY, countries: ['DE'] });
+    expect((await findKeys(pool, [key.keyId])).get(key.keyId)?.policy).toEqual({ ...DEFAULT_POLICY, countries: ['DE'] });
+    expect(await codeOf(setPolicy(pool, account.id, { ...DEFAULT_POLICY, countries: ['Germany'] }))).toBe('ACCOUNT.INVALID_POLICY');
+    expect(await codeOf(setPolicy(pool, `${run}-missing`, DEFAULT_POLICY))).toBe('ACCOUNT.NOT_FOUND');
   });
 });

@@ -1,7 +1,8 @@
-// Accounts and API keys in PostgreSQL (schema: libs/shared/data-access-db/migrations/0004_accounts.sql).
+// Accounts, API keys and account policies in PostgreSQL (schema: libs/shared/data-access-db/migrations
+// 0004_accounts.sql, 0007_account_policies.sql).
 // The admin API writes here; ingest's authenticator reads keys by id (findKeys) and records their
-// use in batches (touchKeys). Plain functions over anything that runs a query, like the status store.
-import { AccountError, generateApiKey, validateAccountName, type StoredKey } from '@smsgw/accounts/domain';
+// use in batches (touchKeys); a key comes with its account's policy. Plain functions over anything that runs a query, like the status store.
+import { AccountError, DEFAULT_POLICY, generateApiKey, validateAccountName, validatePolicy, type AccountPolicy, type StoredKey } from '@smsgw/accounts/domain';
 import type { QueryResult, QueryResultRow } from 'pg';
 
 export interface Queryable {
@@ -109,15 +110,51 @@ export async function revokeKey(db: Queryable, keyId: string): Promise<ApiKeyInf
   return toKey(rows[0]);
 }
 
-/** The stored keys with these ids and their account's state, in one query; unknown ids are absent. */
+/** The stored keys with these ids, their account's state and policy, in one query; unknown ids are absent. */
 export async function findKeys(db: Queryable, keyIds: readonly string[]): Promise<Map<string, StoredKey>> {
   if (keyIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; account_id: string; secret_hash: Buffer; revoked: boolean; enabled: boolean }>(
-    `SELECT k.id, k.account_id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, a.enabled
-       FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.id = ANY($1::text[])`,
+  const { rows } = await db.query<{ id: string; account_id: string; secret_hash: Buffer; revoked: boolean; enabled: boolean; policy: PolicyRow | null }>(
+    `SELECT k.id, k.account_id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, a.enabled, row_to_json(p) AS policy
+       FROM api_keys k JOIN accounts a ON a.id = k.account_id LEFT JOIN account_policies p ON p.account_id = k.account_id
+      WHERE k.id = ANY($1::text[])`,
     [keyIds],
   );
-  return new Map(rows.map((r) => [r.id, { keyId: r.id, accountId: r.account_id, secretHash: r.secret_hash, revoked: r.revoked, accountEnabled: r.enabled }]));
+  return new Map(rows.map((r) => [r.id, { keyId: r.id, accountId: r.account_id, secretHash: r.secret_hash, revoked: r.revoked, accountEnabled: r.enabled, policy: toPolicy(r.policy) }]));
+}
+
+interface PolicyRow {
+  senders: string[];
+  countries: string[];
+  allowed_number_types: string[];
+  callback_http: boolean;
+  callback_private: boolean;
+  rate_per_second: number;
+  rate_burst: number;
+}
+const POLICY_COLUMNS = 'senders, countries, allowed_number_types, callback_http, callback_private, rate_per_second, rate_burst';
+const toPolicy = (r: PolicyRow | null | undefined): AccountPolicy =>
+  r ? { senders: r.senders, countries: r.countries, allowedNumberTypes: r.allowed_number_types, callbackHttp: r.callback_http, callbackPrivate: r.callback_private, ratePerSecond: r.rate_per_second, rateBurst: r.rate_burst }
+    : DEFAULT_POLICY;
+
+/** The policy of the account with this id (DEFAULT_POLICY when none was set). */
+export async function getPolicy(db: Queryable, accountId: string): Promise<AccountPolicy> {
+  const { rows } = await db.query<PolicyRow>(`SELECT ${POLICY_COLUMNS} FROM account_policies WHERE account_id = $1`, [accountId]);
+  return toPolicy(rows[0]);
+}
+
+/** Replaces the account's policy (validated first: ACCOUNT.INVALID_POLICY); returns it as stored. */
+export async function setPolicy(db: Queryable, accountIdOrName: string, policy: AccountPolicy): Promise<{ account: Account; policy: AccountPolicy }> {
+  const valid = validatePolicy(policy);
+  const account = await getAccount(db, accountIdOrName);
+  const { rows } = await db.query<PolicyRow>(
+    `INSERT INTO account_policies (account_id, ${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (account_id) DO UPDATE SET senders = EXCLUDED.senders, countries = EXCLUDED.countries, allowed_number_types = EXCLUDED.allowed_number_types,
+       callback_http = EXCLUDED.callback_http, callback_private = EXCLUDED.callback_private,
+       rate_per_second = EXCLUDED.rate_per_second, rate_burst = EXCLUDED.rate_burst, updated_at = now()
+     RETURNING ${POLICY_COLUMNS}`,
+    [account.id, valid.senders, valid.countries, valid.allowedNumberTypes, valid.callbackHttp, valid.callbackPrivate, valid.ratePerSecond, valid.rateBurst],
+  );
+  return { account, policy: toPolicy(rows[0]) };
 }
 
 /** Records when keys were last used, many in one statement; a time never moves back. */

@@ -1,9 +1,10 @@
 import { generateApiKey, parseApiKey } from './api-key';
 import { bearerToken, presentedApiKey, validateAccountName, verifyApiKey, type StoredKey } from './credential';
 import { AccountError, AuthError } from './errors';
+import { DEFAULT_POLICY } from './policy';
 
 const key = generateApiKey();
-const stored = (over: Partial<StoredKey> = {}): StoredKey => ({ keyId: key.keyId, accountId: 'acc-1', secretHash: key.secretHash, revoked: false, accountEnabled: true, ...over });
+const stored = (over: Partial<StoredKey> = {}): StoredKey => ({ keyId: key.keyId, accountId: 'acc-1', secretHash: key.secretHash, revoked: false, accountEnabled: true, policy: DEFAULT_POLICY, ...over });
 const codeOf = (fn: () => unknown) => {
   try {
     fn();
@@ -15,7 +16,7 @@ const codeOf = (fn: () => unknown) => {
 
 describe('verifyApiKey', () => {
   it('gives the account of a good key', () => {
-    expect(verifyApiKey(parseApiKey(key.apiKey), stored())).toEqual({ accountId: 'acc-1', keyId: key.keyId });
+    expect(verifyApiKey(parseApiKey(key.apiKey), stored())).toEqual({ accountId: 'acc-1', keyId: key.keyId, policy: DEFAULT_POLICY });
   });
 
   it('answers an unknown key and a wrong secret alike', () => {

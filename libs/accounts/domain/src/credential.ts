@@ -1,5 +1,6 @@
 import { AccountError, AuthError } from './errors';
 import { secretMatches, type ParsedApiKey } from './api-key';
+import type { AccountPolicy } from './policy';
 
 /** A stored key as the authenticator sees it (no secret, only its hash). */
 export interface StoredKey {
@@ -8,12 +9,15 @@ export interface StoredKey {
   secretHash: Uint8Array;
   revoked: boolean;
   accountEnabled: boolean;
+  /** The account's policy, read with the key (so it is cached, and as fresh, as the key). */
+  policy: AccountPolicy;
 }
 
 /** The caller once a key is verified. */
 export interface Principal {
   accountId: string;
   keyId: string;
+  policy: AccountPolicy;
 }
 
 /**
@@ -26,7 +30,7 @@ export function verifyApiKey(presented: ParsedApiKey, stored: StoredKey | undefi
   }
   if (stored.revoked) throw new AuthError('AUTH.KEY_REVOKED', `API key ${stored.keyId} was revoked; use another key of the account (smsgw keys create <account>)`);
   if (!stored.accountEnabled) throw new AuthError('AUTH.ACCOUNT_DISABLED', `account ${stored.accountId} is disabled; an admin can enable it (smsgw accounts enable <id>)`);
-  return { accountId: stored.accountId, keyId: stored.keyId };
+  return { accountId: stored.accountId, keyId: stored.keyId, policy: stored.policy };
 }
 
 /** The token of an `authorization` value "Bearer <token>" (scheme case-insensitive), or undefined. */

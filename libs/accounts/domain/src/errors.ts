@@ -17,7 +17,7 @@ export class AuthError extends Error {
 }
 
 /** A request about accounts that cannot be done (unknown id, duplicate name, bad name). */
-export type AccountErrorCode = 'ACCOUNT.NOT_FOUND' | 'ACCOUNT.KEY_NOT_FOUND' | 'ACCOUNT.NAME_TAKEN' | 'ACCOUNT.INVALID_NAME';
+export type AccountErrorCode = 'ACCOUNT.NOT_FOUND' | 'ACCOUNT.KEY_NOT_FOUND' | 'ACCOUNT.NAME_TAKEN' | 'ACCOUNT.INVALID_NAME' | 'ACCOUNT.INVALID_POLICY';
 
 export class AccountError extends Error {
   constructor(

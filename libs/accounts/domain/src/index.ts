@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './api-key';
 export * from './credential';
+export * from './policy';

@@ -14,8 +14,12 @@ function errorOf(input: Partial<SendInput>): ValidationError {
 
 describe('validateSend', () => {
   it('accepts a good request and reports the sender type', () => {
-    expect(validateSend(base, rules)).toEqual({ to: '+447911123456', from: 'ACME', senderType: 'alphanumeric' });
+    expect(validateSend(base, rules)).toEqual({ to: '+447911123456', from: 'ACME', senderType: 'alphanumeric', country: 'GG', numberType: 'MOBILE' }); // +44 7911 is Guernsey's range
     expect(validateSend({ ...base, from: '447700900999' }, rules).senderType).toBe('numeric');
+    // The country and number type the account policy checks (premium-rate: GB 09…).
+    expect(validateSend({ ...base, to: '+33612345678' }, rules)).toMatchObject({ country: 'FR', numberType: 'MOBILE' });
+    expect(validateSend({ ...base, to: '+447400123456' }, rules)).toMatchObject({ country: 'GB', numberType: 'MOBILE' });
+    expect(validateSend({ ...base, to: '+449098790123' }, rules)).toMatchObject({ country: 'GB', numberType: 'PREMIUM_RATE' });
   });
 
   it('normalises national numbers with the default region', () => {

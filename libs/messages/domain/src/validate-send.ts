@@ -26,6 +26,10 @@ export interface ValidSend {
   to: string;
   from: string;
   senderType: 'alphanumeric' | 'numeric';
+  /** ISO 3166 alpha-2 of the destination ('' when libphonenumber-js cannot tell, e.g. +800). */
+  country: string;
+  /** libphonenumber-js getType() of the destination ('' when unknown), e.g. MOBILE, PREMIUM_RATE. */
+  numberType: string;
 }
 
 const ALPHANUMERIC_SENDER = /^[A-Za-z0-9 ]{1,11}$/;
@@ -38,7 +42,7 @@ export const MAX_SCHEDULE_AHEAD_MS = 366 * 24 * 3_600_000;
 
 /** Checks a send request and normalises its numbers; throws ValidationError naming the field. */
 export function validateSend(input: SendInput, rules: SendRules, now = Date.now()): ValidSend {
-  const to = normaliseDestination(input.to, rules.defaultRegion);
+  const { number: to, country, numberType } = readDestination(input.to, rules.defaultRegion);
   const from = input.from.trim();
   let senderType: ValidSend['senderType'];
   if (NUMERIC_SENDER.test(from)) senderType = 'numeric';
@@ -83,11 +87,16 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
   if (input.callbackUrl !== '' && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) {
     throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${input.callbackUrl}" must be an http or https URL`);
   }
-  return { to, from, senderType };
+  return { to, from, senderType, country, numberType };
 }
 
 /** Parses a destination (E.164, or national in the default region) into E.164. */
 export function normaliseDestination(raw: string, defaultRegion: string): string {
+  return readDestination(raw, defaultRegion).number;
+}
+
+/** The destination in E.164, its country and number type, from one parse. */
+export function readDestination(raw: string, defaultRegion: string): { number: string; country: string; numberType: string } {
   const value = raw.trim();
   if (value === '') throw new ValidationError('VALIDATION.INVALID_DESTINATION', 'to', 'to is empty: give the destination in E.164 form, e.g. +447911123456');
   const parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
@@ -102,7 +111,7 @@ export function normaliseDestination(raw: string, defaultRegion: string): string
   if (type === 'FIXED_LINE') {
     throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${value}" is a fixed-line number and cannot receive SMS`);
   }
-  return parsed.number;
+  return { number: parsed.number, country: parsed.country ?? '', numberType: type ?? '' };
 }
 
 function countCodePoints(text: string): number {

@@ -119,6 +119,17 @@ describe('status store migrations on a real database', () => {
         'submitted_at timestamp with time zone null',
         'receipt_received_at timestamp with time zone null',
       ],
+      account_policies: [
+        'account_id text',
+        "senders ARRAY = '{}'::text[]",
+        "countries ARRAY = '{}'::text[]",
+        "allowed_number_types ARRAY = '{}'::text[]",
+        'callback_http boolean = false',
+        'callback_private boolean = false',
+        'rate_per_second integer = 100',
+        'rate_burst integer = 200',
+        'updated_at timestamp with time zone = now()',
+      ],
       accounts: ['id text = (gen_random_uuid())', 'name text', 'enabled boolean = true', 'created_at timestamp with time zone = now()'],
       api_keys: ['id text', 'account_id text', 'secret_hash bytea', 'created_at timestamp with time zone = now()', 'revoked_at timestamp with time zone null', 'last_used_at timestamp with time zone null'],
       idempotency_keys: ["client_id text = ''", 'idempotency_key text', 'message_id text', 'created_at timestamp with time zone = now()', 'reply jsonb null', "source text = ''"],
@@ -134,6 +145,7 @@ describe('status store migrations on a real database', () => {
       WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = 'public'
       GROUP BY tc.table_name ORDER BY tc.table_name`);
     expect(Object.fromEntries(keys.map((k) => [k.table_name, k.columns]))).toEqual({
+      account_policies: 'account_id',
       accounts: 'id',
       api_keys: 'id',
       idempotency_keys: 'client_id,idempotency_key',

@@ -78,6 +78,40 @@ export interface AccountDetails {
     | undefined;
   /** Its keys, newest first, revoked ones too. */
   keys: ApiKey[];
+  /** What it may send. */
+  policy: AccountPolicy | undefined;
+}
+
+/**
+ * What an account may send; refusals are POLICY.* codes and RATE.LIMITED. A new account has the
+ * default: every list empty, both flags false, 100 messages/s with bursts of 200.
+ */
+export interface AccountPolicy {
+  /** Sender ids: exact values, or a prefix ending in "*" (e.g. "ACME*"); empty: any sender. */
+  senders: string[];
+  /** ISO 3166 alpha-2 destination countries (e.g. "GB"); empty: any country. */
+  countries: string[];
+  /**
+   * Number types blocked by default that this account may send to: PREMIUM_RATE, SHARED_COST,
+   * TOLL_FREE, UAN, VOICEMAIL, PAGER, PERSONAL_NUMBER.
+   */
+  allowedNumberTypes: string[];
+  /** callback_url may be http (otherwise https only). */
+  callbackHttp: boolean;
+  /** callback_url may name a loopback, link-local, private or unique-local address. */
+  callbackPrivate: boolean;
+  /** Messages per second on average, for all ingest replicas together; 0 in a request: 100. */
+  ratePerSecond: number;
+  /** The most messages at once, from rate_per_second to 60 times it; 0 in a request: twice the rate. */
+  rateBurst: number;
+}
+
+/** An account's new policy. */
+export interface SetAccountPolicyRequest {
+  /** The account id or name. */
+  account: string;
+  /** The whole policy (replaces the one stored). */
+  policy: AccountPolicy | undefined;
 }
 
 /** Turn an account on or off. */
@@ -529,7 +563,7 @@ export const GetAccountRequest: MessageFns<GetAccountRequest> = {
 };
 
 function createBaseAccountDetails(): AccountDetails {
-  return { account: undefined, keys: [] };
+  return { account: undefined, keys: [], policy: undefined };
 }
 
 export const AccountDetails: MessageFns<AccountDetails> = {
@@ -539,6 +573,9 @@ export const AccountDetails: MessageFns<AccountDetails> = {
     }
     for (const v of message.keys) {
       ApiKey.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.policy !== undefined) {
+      AccountPolicy.encode(message.policy, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -566,6 +603,14 @@ export const AccountDetails: MessageFns<AccountDetails> = {
           message.keys.push(ApiKey.decode(reader, reader.uint32()));
           continue;
         }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.policy = AccountPolicy.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -584,6 +629,195 @@ export const AccountDetails: MessageFns<AccountDetails> = {
       ? Account.fromPartial(object.account)
       : undefined;
     message.keys = object.keys?.map((e) => ApiKey.fromPartial(e)) || [];
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? AccountPolicy.fromPartial(object.policy)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAccountPolicy(): AccountPolicy {
+  return {
+    senders: [],
+    countries: [],
+    allowedNumberTypes: [],
+    callbackHttp: false,
+    callbackPrivate: false,
+    ratePerSecond: 0,
+    rateBurst: 0,
+  };
+}
+
+export const AccountPolicy: MessageFns<AccountPolicy> = {
+  encode(message: AccountPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.senders) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.countries) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.allowedNumberTypes) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.callbackHttp !== false) {
+      writer.uint32(32).bool(message.callbackHttp);
+    }
+    if (message.callbackPrivate !== false) {
+      writer.uint32(40).bool(message.callbackPrivate);
+    }
+    if (message.ratePerSecond !== 0) {
+      writer.uint32(48).uint32(message.ratePerSecond);
+    }
+    if (message.rateBurst !== 0) {
+      writer.uint32(56).uint32(message.rateBurst);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccountPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAccountPolicy();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.senders.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.countries.push(reader.string());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.allowedNumberTypes.push(reader.string());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.callbackHttp = reader.bool();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.callbackPrivate = reader.bool();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.ratePerSecond = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.rateBurst = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<AccountPolicy>, I>>(base?: I): AccountPolicy {
+    return AccountPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccountPolicy>, I>>(object: I): AccountPolicy {
+    const message = createBaseAccountPolicy();
+    message.senders = object.senders?.map((e) => e) || [];
+    message.countries = object.countries?.map((e) => e) || [];
+    message.allowedNumberTypes = object.allowedNumberTypes?.map((e) => e) || [];
+    message.callbackHttp = object.callbackHttp ?? false;
+    message.callbackPrivate = object.callbackPrivate ?? false;
+    message.ratePerSecond = object.ratePerSecond ?? 0;
+    message.rateBurst = object.rateBurst ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetAccountPolicyRequest(): SetAccountPolicyRequest {
+  return { account: "", policy: undefined };
+}
+
+export const SetAccountPolicyRequest: MessageFns<SetAccountPolicyRequest> = {
+  encode(message: SetAccountPolicyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.policy !== undefined) {
+      AccountPolicy.encode(message.policy, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetAccountPolicyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetAccountPolicyRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.policy = AccountPolicy.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SetAccountPolicyRequest>, I>>(base?: I): SetAccountPolicyRequest {
+    return SetAccountPolicyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetAccountPolicyRequest>, I>>(object: I): SetAccountPolicyRequest {
+    const message = createBaseSetAccountPolicyRequest();
+    message.account = object.account ?? "";
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? AccountPolicy.fromPartial(object.policy)
+      : undefined;
     return message;
   },
 };
@@ -827,6 +1061,10 @@ export interface AdminServiceClient {
   /** Revokes a key; calls with it fail UNAUTHENTICATED within a second. */
 
   revokeApiKey(request: RevokeApiKeyRequest, metadata?: Metadata): Observable<ApiKey>;
+
+  /** Replaces an account's policy (what it may send); every ingest replica applies it within a second. */
+
+  setAccountPolicy(request: SetAccountPolicyRequest, metadata?: Metadata): Observable<AccountPolicy>;
 }
 
 /**
@@ -875,6 +1113,13 @@ export interface AdminServiceController {
   /** Revokes a key; calls with it fail UNAUTHENTICATED within a second. */
 
   revokeApiKey(request: RevokeApiKeyRequest, metadata?: Metadata): Promise<ApiKey> | Observable<ApiKey> | ApiKey;
+
+  /** Replaces an account's policy (what it may send); every ingest replica applies it within a second. */
+
+  setAccountPolicy(
+    request: SetAccountPolicyRequest,
+    metadata?: Metadata,
+  ): Promise<AccountPolicy> | Observable<AccountPolicy> | AccountPolicy;
 }
 
 export function AdminServiceControllerMethods() {
@@ -886,6 +1131,7 @@ export function AdminServiceControllerMethods() {
       "setAccountEnabled",
       "createApiKey",
       "revokeApiKey",
+      "setAccountPolicy",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
