@@ -28,6 +28,11 @@ describe('validateSend', () => {
     [{ to: '' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: '12' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: 'not a number' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: 'x447911123456' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+447911123456 call me' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+٤٤٧٩١١١٢٣٤٥٦' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+4479111234567890123456789' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: '+442079460000' }, 'to', 'VALIDATION.DESTINATION_NOT_MOBILE'],
     [{ from: '' }, 'from', 'VALIDATION.INVALID_SENDER'],
     [{ from: 'TwelveChars!' }, 'from', 'VALIDATION.INVALID_SENDER'],
@@ -44,6 +49,14 @@ describe('validateSend', () => {
     expect(err.field).toBe(field);
     expect(err.code).toBe(code);
     expect(err.message).toContain(field);
+  });
+
+  it('echoes a hostile value short and printable (gRPC carries the message in a header)', () => {
+    const err = errorOf({ to: `\u0000${'9'.repeat(100_000)}` });
+    expect(err.code).toBe('VALIDATION.INVALID_DESTINATION');
+    expect(err.message.length).toBeLessThan(200);
+    expect(err.message).not.toMatch(/\p{Cc}/u);
+    expect(errorOf({ from: `A\uD800${'B'.repeat(5000)}` }).message.length).toBeLessThan(200);
   });
 
   it('counts emoji as one character against the maximum', () => {

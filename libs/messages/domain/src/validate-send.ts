@@ -49,7 +49,7 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
       'from',
       from === ''
         ? 'from is empty: give an alphanumeric sender id (up to 11 letters, digits or spaces) or a number (up to 15 digits)'
-        : `from "${from}" is not a valid sender id: alphanumeric up to 11 characters [A-Za-z0-9 ], or numeric up to 15 digits`,
+        : `from "${quoted(from)}" is not a valid sender id: alphanumeric up to 11 characters [A-Za-z0-9 ], or numeric up to 15 digits`,
     );
   }
   if (input.text.length === 0) {
@@ -81,7 +81,7 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
     );
   }
   if (input.callbackUrl !== '' && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) {
-    throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${input.callbackUrl}" must be an http or https URL`);
+    throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${quoted(input.callbackUrl)}" must be an http or https URL`);
   }
   return { to, from, senderType };
 }
@@ -90,19 +90,29 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
 export function normaliseDestination(raw: string, defaultRegion: string): string {
   const value = raw.trim();
   if (value === '') throw new ValidationError('VALIDATION.INVALID_DESTINATION', 'to', 'to is empty: give the destination in E.164 form, e.g. +447911123456');
-  const parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
+  // libphonenumber reads a number out of surrounding text ("x447911123456", Arabic-Indic digits):
+  // a destination is only ASCII digits, one leading "+", and the usual separators.
+  const parsed = DIALLABLE.test(value) ? parsePhoneNumberFromString(value, defaultRegion as CountryCode) : undefined;
   if (!parsed || !parsed.isValid()) {
     throw new ValidationError(
       'VALIDATION.INVALID_DESTINATION',
       'to',
-      `to "${value}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
+      `to "${quoted(value)}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
     );
   }
   const type = parsed.getType();
   if (type === 'FIXED_LINE') {
-    throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${value}" is a fixed-line number and cannot receive SMS`);
+    throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${quoted(value)}" is a fixed-line number and cannot receive SMS`);
   }
   return parsed.number;
+}
+
+const DIALLABLE = /^\+?[0-9 ().-]{1,32}$/;
+
+/** A value echoed in an error: short (gRPC sends the message in a header) and printable. */
+function quoted(value: string): string {
+  const printable = value.replace(/[\p{Cc}\p{Cs}]/gu, '\uFFFD');
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
 }
 
 function countCodePoints(text: string): number {
