@@ -32,6 +32,7 @@ const GOOD = { to: '+447911123456', from: 'SMSGW', text: 'Your code is 123456' }
 type Unary = (req: unknown, md: Metadata, cb: (err: ServiceError | null, res: Record<string, unknown>) => void) => void;
 let app: INestApplication;
 let client: Record<string, Unary> & { close(): void };
+let newClient: () => typeof client;
 const metadata = new Metadata();
 
 const call = (method: 'send' | 'sendBatch', req: unknown) =>
@@ -72,7 +73,8 @@ beforeAll(async () => {
   metadata.set('authorization', `Bearer ${apiKey}`);
   const definition = loadSync('sms/v1/sms_service.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, defaults: true, oneofs: true });
   const pkg = loadPackageDefinition(definition) as unknown as { sms: { v1: { SmsService: new (t: string, c: unknown, o: object) => typeof client } } };
-  client = new pkg.sms.v1.SmsService(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 32 * 1024 * 1024 });
+  newClient = () => new pkg.sms.v1.SmsService(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 32 * 1024 * 1024, 'grpc.use_local_subchannel_pool': 1 });
+  client = newClient();
 });
 afterAll(async () => {
   client?.close();
@@ -103,6 +105,12 @@ describe('gRPC Send and SendBatch with hostile input', () => {
       [{ sendAtMs: Date.now() + 400 * 24 * 3_600_000 }, 'VALIDATION.SEND_AT_TOO_FAR'],
     ];
     for (const [req, code] of cases) expect([Object.keys(req)[0], await refusedWith(req)]).toEqual([Object.keys(req)[0], code]);
+    // Above the gRPC request limit (16 MiB): refused by grpc-js before ingest reads it. On a
+    // connection of its own: the client's HTTP/2 session (10 MB of memory in Node) refuses its next calls.
+    const own = newClient();
+    const huge = await new Promise<ServiceError | null>((resolve) => own.send.call(own, { ...GOOD, text: 'x'.repeat(17 * 1024 * 1024) }, metadata, (err) => resolve(err)));
+    own.close();
+    expect(huge?.code).toBe(status.RESOURCE_EXHAUSTED);
     // The far past means now (documented): accepted.
     expect(await refusedWith({ sendAtMs: 1 })).toBe('accepted');
     expect(await refusedWith({ sendAtMs: -8_640_000_000_000_000 })).toBe('accepted');
