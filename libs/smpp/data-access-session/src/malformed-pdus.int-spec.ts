@@ -3,13 +3,15 @@
 // The session answers what it can (generic_nack, an error status), rebinds when the stream is
 // out of step, and keeps (or regains) a bind that submits.
 import { createLogger } from '@smsgw/shared/util-logging';
-import type { IncomingMessagePdu, SubmitSm } from '@smsgw/smpp/domain';
+import type { IncomingMessagePdu } from '@smsgw/smpp/domain';
 import fc from 'fast-check';
 import { CarrierSessionPool, type PoolSettings } from './index';
 import { MiniSmsc } from './testing/mini-smsc';
+import { poolSettings, segment, timeouts as defaultTimeouts } from './testing/session-fixtures';
 
 const logger = createLogger({ app: 'malformed-pdus-int-spec', level: process.env['LOG_LEVEL'] ?? 'silent' });
-const timeouts = { connectMs: 2000, bindMs: 1000, responseMs: 500, enquireLinkIntervalMs: 5000, enquireLinkTimeoutMs: 1000, unbindMs: 500 };
+// Short response times: a stream out of step is found sooner.
+const timeouts = { ...defaultTimeouts, responseMs: 500 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function header(length: number, commandId: number, status: number, sequence: number): Buffer {
@@ -43,23 +45,7 @@ function deliverSm(sequence: number, text: string, tlvs: Buffer[] = []): Buffer 
   return Buffer.concat([header(16 + body.length, 0x00000005, 0, sequence), body]);
 }
 
-const submit: SubmitSm = {
-  service_type: '',
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  source_addr: 'ACME',
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  destination_addr: '447700900001',
-  esm_class: 0,
-  protocol_id: 0,
-  priority_flag: 0,
-  validity_period: '',
-  validity_seconds: 0,
-  registered_delivery: 0,
-  data_coding: 0,
-  short_message: Buffer.from('still works'),
-};
+const submit = { ...segment('447700900001', 'still works'), registered_delivery: 0 };
 
 describe('CarrierSessionPool against a carrier sending malformed PDUs (real TCP)', () => {
   let smsc: MiniSmsc;
@@ -72,16 +58,8 @@ describe('CarrierSessionPool against a carrier sending malformed PDUs (real TCP)
     await smsc.start();
     incoming = [];
     reconnects = 0;
-    const settings: PoolSettings = {
-      carrierId: 't',
-      session: { host: '127.0.0.1', port: smsc.port, tls: false, tlsRejectUnauthorized: false, systemId: 'smsgw', password: 'secret', systemType: '', window: 50, timeouts },
-      bindMode: 'transceiver',
-      binds: 1,
-      tps: 0,
-      permanentErrors: [0x0a, 0x0b],
-      unknownOutcome: 'wait-for-receipt',
-      reconnect: { initialMs: 50, maxMs: 200, multiplier: 2, jitter: 0.1 },
-    };
+    const base = poolSettings(smsc.port, { binds: 1 });
+    const settings: PoolSettings = { ...base, session: { ...base.session, timeouts } };
     pool = new CarrierSessionPool(settings, async (pdu) => (incoming.push(pdu), 0), logger, { reconnect: () => reconnects++ });
     pool.start();
     await pool.whenBound(2000);
