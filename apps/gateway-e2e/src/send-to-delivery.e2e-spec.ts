@@ -300,7 +300,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
   describe('log hygiene', () => {
     // Distinctive numbers (E.164 digits) and one distinctive word per text, found nowhere else.
     const N = { uk: '447911123481', national: '447911123482', sender: '447911123483', us: '12015550184', throttled: '447911123395', refused: '447911123376', badTo: '4479111234879999', kafkaTo: '447911123488', moFrom: '447911123490', moTo: '447911123491' };
-    const WORDS = ['Quokka', 'Hedgehogski', 'Wombatry', 'Marmotte', 'Narwhalish', 'Ibisfly', 'Okapiland', 'Tapirsong', 'Kakapoo'];
+    const WORDS = ['Quokka', 'Hedgehogski', 'Wombatry', 'Marmotte', 'Narwhalish', 'Ibisfly', 'Okapiland', 'Tapirsong', 'Kakapoo', 'Ёлкапалка'];
     // And what the tests above sent.
     const EARLIER = ['447911123456', '447911123457', '447700900001', '447911123460', '447911123461', '447911123462', '447911123470', '12015550123', GSM_TEXT, 'Привет!', 'nowhere to go', 'after the restart', 'appointment', 'Sale starts', 'Tell me when', '424242'];
     // Faults match on a prefix: the simulator logs these, and the scan must see them.
@@ -316,6 +316,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
         await client.send({ to: '07911 123482', from: N.sender, text: 'Привет Hedgehogski 7302' }),
       ];
       const noRoute = await client.send({ to: `+${N.us}`, from: `+${N.sender}`, text: 'Wombatry has nowhere to go' });
+      const tooManySegments = await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Ёлкапалка '.repeat(80) });
       const throttled = await client.send({ to: `+${N.throttled}`, from: 'SMSGW', text: 'Marmotte waits for tokens' });
       const refused = await client.send({ to: `+${N.refused}`, from: 'SMSGW', text: 'Narwhalish refused by the carrier' });
       const badTo = await client.send({ to: `+${N.badTo}`, from: 'SMSGW', text: 'Ibisfly never leaves' }).catch((e: ServiceError) => e);
@@ -330,6 +331,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
 
       expect((await final(noRoute.id)).status).toBe(MessageStatus.FAILED);
       expect((await final(refused.id)).status).toBeGreaterThan(MessageStatus.DELIVERED);
+      expect(await final(tooManySegments.id)).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'ENCODING.TOO_MANY_SEGMENTS' });
       await eventually('the throttled submit', async () => (((await (await sim('/stats')).json()) as { submits: { faultStatus: number } }).submits.faultStatus >= 2 ? true : undefined));
       await sim('/faults', {});
       for (const m of [...delivered, throttled]) expect((await final(m.id)).status).toBe(MessageStatus.DELIVERED);
