@@ -89,6 +89,7 @@ describe('gRPC Send and SendBatch with hostile input', () => {
       [{ text: '' }, 'VALIDATION.EMPTY_TEXT'],
       [{ text: 'x'.repeat(MAX_TEXT + 1) }, 'VALIDATION.TEXT_TOO_LONG'],
       [{ text: '€'.repeat(4 * 1024 * 1024) }, 'VALIDATION.TEXT_TOO_LONG'], // 12 MB on the wire
+      [{ text: 'nul \u0000 and bell \u0007' }, 'VALIDATION.INVALID_TEXT'],
       [{ to: 'x447911123456' }, 'VALIDATION.INVALID_DESTINATION'],
       [{ to: '+' }, 'VALIDATION.INVALID_DESTINATION'],
       [{ to: '' }, 'VALIDATION.INVALID_DESTINATION'],
@@ -111,6 +112,9 @@ describe('gRPC Send and SendBatch with hostile input', () => {
     const huge = await new Promise<ServiceError | null>((resolve) => own.send.call(own, { ...GOOD, text: 'x'.repeat(17 * 1024 * 1024) }, metadata, (err) => resolve(err)));
     own.close();
     expect(huge?.code).toBe(status.RESOURCE_EXHAUSTED);
+    // A lone surrogate cannot cross the wire: grpc-js writes it as ED A0 80, which is not UTF-8,
+    // and the server reads U+FFFD for each byte (validateSend refuses it from in-process callers).
+    expect(await refusedWith({ text: 'lone \uD800 surrogate' })).toBe('accepted');
     // The far past means now (documented): accepted.
     expect(await refusedWith({ sendAtMs: 1 })).toBe('accepted');
     expect(await refusedWith({ sendAtMs: -8_640_000_000_000_000 })).toBe('accepted');

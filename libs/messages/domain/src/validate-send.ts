@@ -55,6 +55,10 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
   if (input.text.length === 0) {
     throw new ValidationError('VALIDATION.EMPTY_TEXT', 'text', 'text is empty: a message needs a body');
   }
+  const unfit = unfitCharacter(input.text);
+  if (unfit) {
+    throw new ValidationError('VALIDATION.INVALID_TEXT', 'text', `text holds ${unfit.what} at character ${unfit.index}: send valid Unicode text, without control characters other than tab, line feed, form feed and carriage return`);
+  }
   const length = countCodePoints(input.text);
   if (length > rules.maxTextLength) {
     throw new ValidationError('VALIDATION.TEXT_TOO_LONG', 'text', `text has ${length} characters; the maximum is ${rules.maxTextLength}`);
@@ -113,6 +117,19 @@ const DIALLABLE = /^\+?[0-9 ().-]{1,32}$/;
 function quoted(value: string): string {
   const printable = value.replace(/[\p{Cc}\p{Cs}]/gu, '\uFFFD');
   return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+}
+
+// Lone surrogates are not Unicode (they reach us from raw protobuf bytes); control characters
+// mean nothing on a handset and break carriers' receipt and MO text parsing.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const UNFIT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+function unfitCharacter(text: string): { what: string; index: number } | undefined {
+  const m = UNFIT.exec(text);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  const what = code >= 0xd800 ? `a lone surrogate (U+${code.toString(16).toUpperCase()})` : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { what, index: m.index };
 }
 
 function countCodePoints(text: string): number {
