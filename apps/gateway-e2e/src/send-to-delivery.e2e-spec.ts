@@ -37,7 +37,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     const routesFile = join(work, 'routes.yaml');
     // Only UK numbers have a route, so a US number shows NO_ROUTE.
     writeFileSync(routesFile, 'routes:\n  - id: uk-demo\n    prefix: "+44"\n    carrier: demo\n    pricePerSegmentMicros: 4000\n');
-    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', onRestart: (line: string) => restarts.push(line), env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'info' } });
+    stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', onRestart: (line: string) => restarts.push(line), env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'debug' } });
     client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`, stack.apiKey);
     await db.connect();
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
@@ -351,6 +351,62 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
       } finally {
         c.close();
       }
+    }, 90_000);
+  });
+
+  // Runs last: it reads every line every app wrote during the whole file (LOG_LEVEL debug).
+  describe('log hygiene', () => {
+    // Distinctive numbers (E.164 digits) and one distinctive word per text, found nowhere else.
+    const N = { uk: '447911123481', national: '447911123482', sender: '447911123483', us: '12015550184', throttled: '447911123395', refused: '447911123376', badTo: '4479111234879999', kafkaTo: '447911123488', moFrom: '447911123490', moTo: '447911123491' };
+    const WORDS = ['Quokka', 'Hedgehogski', 'Wombatry', 'Marmotte', 'Narwhalish', 'Ibisfly', 'Okapiland', 'Tapirsong', 'Kakapoo', 'Ёлкапалка'];
+    // And what the tests above sent.
+    const EARLIER = ['447911123456', '447911123457', '447700900001', '447911123460', '447911123461', '447911123462', '447911123470', '12015550123', GSM_TEXT, 'Привет!', 'nowhere to go', 'after the restart', 'appointment', 'Sale starts', 'Tell me when', '424242'];
+    // Faults match on a prefix: the simulator logs these, and the scan must see them.
+    const THROTTLED_PREFIX = N.throttled.slice(0, -1);
+    const REFUSED_PREFIX = N.refused.slice(0, -1);
+    const sim = (path: string, body?: unknown) =>
+      fetch(`http://127.0.0.1:${PORTS.simulatorHttp}${path}`, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+    it('no app logs a full phone number or any message text, on good and failing paths', async () => {
+      await sim('/faults', { statusByPrefix: [{ prefix: THROTTLED_PREFIX, status: 'ESME_RTHROTTLED' }, { prefix: REFUSED_PREFIX, status: 'ESME_RINVDSTADR' }] });
+      const delivered = [
+        await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Quokka code 7301, valid 5 min', clientReference: 'log-1' }),
+        await client.send({ to: '07911 123482', from: N.sender, text: 'Привет Hedgehogski 7302' }),
+      ];
+      const noRoute = await client.send({ to: `+${N.us}`, from: `+${N.sender}`, text: 'Wombatry has nowhere to go' });
+      const tooManySegments = await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Ёлкапалка '.repeat(80) });
+      const throttled = await client.send({ to: `+${N.throttled}`, from: 'SMSGW', text: 'Marmotte waits for tokens' });
+      const refused = await client.send({ to: `+${N.refused}`, from: 'SMSGW', text: 'Narwhalish refused by the carrier' });
+      const badTo = await client.send({ to: `+${N.badTo}`, from: 'SMSGW', text: 'Ibisfly never leaves' }).catch((e: ServiceError) => e);
+      expect(badTo).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
+      const tooLong = await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Kakapoo '.repeat(300) }).catch((e: ServiceError) => e);
+      expect(tooLong).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
+      const producer = kafka.producer();
+      await producer.connect();
+      await producer.send({ topic: TOPICS.submit.name, acks: -1, messages: [{ key: 'log-kafka', value: Buffer.from(SendRequest.encode(SendRequest.create({ to: `+${N.kafkaTo}999999`, from: 'SMSGW', text: 'Okapiland over Kafka' })).finish()) }] });
+      await producer.disconnect();
+      expect((await sim('/mo', { from: N.moFrom, to: N.moTo, text: 'Tapirsong from a phone' })).status).toBe(202);
+
+      expect((await final(noRoute.id)).status).toBe(MessageStatus.FAILED);
+      expect((await final(refused.id)).status).toBeGreaterThan(MessageStatus.DELIVERED);
+      expect(await final(tooManySegments.id)).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'ENCODING.TOO_MANY_SEGMENTS' });
+      await eventually('the throttled submit', async () => (((await (await sim('/stats')).json()) as { submits: { faultStatus: number } }).submits.faultStatus >= 2 ? true : undefined));
+      await sim('/faults', {});
+      for (const m of [...delivered, throttled]) expect((await final(m.id)).status).toBe(MessageStatus.DELIVERED);
+      await new Promise((r) => setTimeout(r, 2_000)); // the MO and the Kafka rejection on their way
+
+      const forbidden = [...Object.values(N), ...WORDS, ...EARLIER];
+      const leaks: string[] = [];
+      let prefixSeen = false;
+      for (const app of stack.apps) {
+        for (const line of readFileSync(app.logFile, 'utf8').split('\n')) {
+          prefixSeen ||= line.includes(THROTTLED_PREFIX);
+          const found = forbidden.filter((f) => line.includes(f));
+          if (found.length > 0) leaks.push(`${app.name}: ${found.join(', ')}: ${line.slice(0, 600)}`);
+        }
+      }
+      expect(prefixSeen).toBe(true);
+      expect(leaks).toEqual([]);
     }, 90_000);
   });
 });

@@ -60,7 +60,7 @@ export class SmsGrpcController implements SmsServiceController {
       const { accountId, policy } = await this.auth.authenticate(metadata);
       const n = request.messages.length;
       if (n === 0 || n > this.config.INGEST_MAX_BATCH) {
-        throw new RpcException({ code: status.INVALID_ARGUMENT, message: `messages: a batch holds 1 to ${this.config.INGEST_MAX_BATCH} messages, got ${n}` });
+        throw new RpcException({ code: status.INVALID_ARGUMENT, message: `messages: a batch holds 1 to ${this.config.INGEST_MAX_BATCH} messages, got ${n}; split it [VALIDATION.BATCH_SIZE]` });
       }
       return { results: await this.sending.sendBatch(request.messages, Channel.GRPC, accountId, policy) };
     } catch (err) {

@@ -32,6 +32,11 @@ describe('validateSend', () => {
     [{ to: '' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: '12' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: 'not a number' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: 'x447911123456' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+447911123456 call me' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+٤٤٧٩١١١٢٣٤٥٦' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
+    [{ to: '+4479111234567890123456789' }, 'to', 'VALIDATION.INVALID_DESTINATION'],
     [{ to: '+442079460000' }, 'to', 'VALIDATION.DESTINATION_NOT_MOBILE'],
     [{ from: '' }, 'from', 'VALIDATION.INVALID_SENDER'],
     [{ from: 'TwelveChars!' }, 'from', 'VALIDATION.INVALID_SENDER'],
@@ -39,6 +44,12 @@ describe('validateSend', () => {
     [{ from: '1234567890123456' }, 'from', 'VALIDATION.INVALID_SENDER'],
     [{ text: '' }, 'text', 'VALIDATION.EMPTY_TEXT'],
     [{ text: 'x'.repeat(1001) }, 'text', 'VALIDATION.TEXT_TOO_LONG'],
+    [{ text: 'half \uD83D an emoji' }, 'text', 'VALIDATION.INVALID_TEXT'],
+    [{ text: 'trailing high \uD83D' }, 'text', 'VALIDATION.INVALID_TEXT'],
+    [{ text: '\uDE00 low first' }, 'text', 'VALIDATION.INVALID_TEXT'],
+    [{ text: 'nul\u0000' }, 'text', 'VALIDATION.INVALID_TEXT'],
+    [{ text: 'bell\u0007' }, 'text', 'VALIDATION.INVALID_TEXT'],
+    [{ text: 'esc\u001b[31m' }, 'text', 'VALIDATION.INVALID_TEXT'],
     [{ clientReference: 'r'.repeat(65) }, 'client_reference', 'VALIDATION.CLIENT_REFERENCE_TOO_LONG'],
     [{ validitySeconds: 8 * 24 * 3600 }, 'validity_seconds', 'VALIDATION.VALIDITY_TOO_LONG'],
     [{ callbackUrl: 'ftp://x' }, 'callback_url', 'VALIDATION.INVALID_CALLBACK_URL'],
@@ -48,6 +59,19 @@ describe('validateSend', () => {
     expect(err.field).toBe(field);
     expect(err.code).toBe(code);
     expect(err.message).toContain(field);
+  });
+
+  it('echoes a hostile value short and printable (gRPC carries the message in a header)', () => {
+    const err = errorOf({ to: `\u0000${'9'.repeat(100_000)}` });
+    expect(err.code).toBe('VALIDATION.INVALID_DESTINATION');
+    expect(err.message.length).toBeLessThan(200);
+    expect(err.message).not.toMatch(/\p{Cc}/u);
+    expect(errorOf({ from: `A\uD800${'B'.repeat(5000)}` }).message.length).toBeLessThan(200);
+  });
+
+  it('takes emoji, line breaks, tabs and form feeds', () => {
+    expect(() => validateSend({ ...base, text: 'line 1\r\nline 2\ttab\fpage 😀 👩‍👩‍👧' }, rules)).not.toThrow();
+    expect(errorOf({ text: 'ab\u0000' }).message).toMatch(/^text holds the control character U\+0000 at character 2/);
   });
 
   it('counts emoji as one character against the maximum', () => {

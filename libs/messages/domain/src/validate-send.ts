@@ -53,11 +53,15 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
       'from',
       from === ''
         ? 'from is empty: give an alphanumeric sender id (up to 11 letters, digits or spaces) or a number (up to 15 digits)'
-        : `from "${from}" is not a valid sender id: alphanumeric up to 11 characters [A-Za-z0-9 ], or numeric up to 15 digits`,
+        : `from "${quoted(from)}" is not a valid sender id: alphanumeric up to 11 characters [A-Za-z0-9 ], or numeric up to 15 digits`,
     );
   }
   if (input.text.length === 0) {
     throw new ValidationError('VALIDATION.EMPTY_TEXT', 'text', 'text is empty: a message needs a body');
+  }
+  const unfit = unfitCharacter(input.text);
+  if (unfit) {
+    throw new ValidationError('VALIDATION.INVALID_TEXT', 'text', `text holds ${unfit.what} at character ${unfit.index}: send valid Unicode text, without control characters other than tab, line feed, form feed and carriage return`);
   }
   const length = countCodePoints(input.text);
   if (length > rules.maxTextLength) {
@@ -85,7 +89,7 @@ export function validateSend(input: SendInput, rules: SendRules, now = Date.now(
     );
   }
   if (input.callbackUrl !== '' && !/^https?:\/\/[^\s]+$/.test(input.callbackUrl)) {
-    throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${input.callbackUrl}" must be an http or https URL`);
+    throw new ValidationError('VALIDATION.INVALID_CALLBACK_URL', 'callback_url', `callback_url "${quoted(input.callbackUrl)}" must be an http or https URL`);
   }
   return { to, from, senderType, country, numberType };
 }
@@ -99,19 +103,42 @@ export function normaliseDestination(raw: string, defaultRegion: string): string
 export function readDestination(raw: string, defaultRegion: string): { number: string; country: string; numberType: string } {
   const value = raw.trim();
   if (value === '') throw new ValidationError('VALIDATION.INVALID_DESTINATION', 'to', 'to is empty: give the destination in E.164 form, e.g. +447911123456');
-  const parsed = parsePhoneNumberFromString(value, defaultRegion as CountryCode);
+  // libphonenumber reads a number out of surrounding text ("x447911123456", Arabic-Indic digits):
+  // a destination is only ASCII digits, one leading "+", and the usual separators.
+  const parsed = DIALLABLE.test(value) ? parsePhoneNumberFromString(value, defaultRegion as CountryCode) : undefined;
   if (!parsed || !parsed.isValid()) {
     throw new ValidationError(
       'VALIDATION.INVALID_DESTINATION',
       'to',
-      `to "${value}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
+      `to "${quoted(value)}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
     );
   }
   const type = parsed.getType();
   if (type === 'FIXED_LINE') {
-    throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${value}" is a fixed-line number and cannot receive SMS`);
+    throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${quoted(value)}" is a fixed-line number and cannot receive SMS`);
   }
   return { number: parsed.number, country: parsed.country ?? '', numberType: type ?? '' };
+}
+
+const DIALLABLE = /^\+?[0-9 ().-]{1,32}$/;
+
+/** A value echoed in an error: short (gRPC sends the message in a header) and printable. */
+function quoted(value: string): string {
+  const printable = value.replace(/[\p{Cc}\p{Cs}]/gu, '\uFFFD');
+  return printable.length > 40 ? `${printable.slice(0, 40)}…` : printable;
+}
+
+// Lone surrogates are not Unicode (they reach us from raw protobuf bytes); control characters
+// mean nothing on a handset and break carriers' receipt and MO text parsing.
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const UNFIT = /[\u0000-\u0008\u000b\u000e-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+function unfitCharacter(text: string): { what: string; index: number } | undefined {
+  const m = UNFIT.exec(text);
+  if (!m) return undefined;
+  const code = m[0].charCodeAt(0);
+  const what = code >= 0xd800 ? `a lone surrogate (U+${code.toString(16).toUpperCase()})` : `the control character U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+  return { what, index: m.index };
 }
 
 function countCodePoints(text: string): number {

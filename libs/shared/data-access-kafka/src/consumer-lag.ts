@@ -48,13 +48,17 @@ export function watchConsumerLag(kafka: Kafka, options: { groupId: string; topic
   timer.unref();
   running = poll();
 
+  let stopping: Promise<void> | undefined;
   return {
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running.catch(() => undefined);
-      forgetConsumerLag(groupId);
-      await admin?.disconnect().catch(() => undefined);
+    stop() {
+      stopping ??= (async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running.catch(() => undefined);
+        forgetConsumerLag(groupId);
+        await admin?.disconnect().catch(() => undefined);
+      })();
+      return stopping;
     },
   };
 }

@@ -127,10 +127,26 @@ async function connectConsumer(kafka: Kafka, options: ConsumerOptions): Promise<
   return { consumer, groupId, topics };
 }
 
+/**
+ * Watches the group's lag for the consumer's whole life. kafkajs stops and disconnects a crashed
+ * consumer itself before it restarts it (STOP and DISCONNECT events on the way), so those events
+ * do not mean the end, and the lag matters most then: the watch ends when the owner disconnects
+ * the consumer, or on a crash that kafkajs does not restart.
+ */
 function watchLag(kafka: Kafka, consumer: Consumer, options: ConsumerOptions, groupId: string, topics: string[]): void {
   if (options.lagIntervalMs === 0) return;
   const lag = watchConsumerLag(kafka, { groupId, topics, logger: options.logger, intervalMs: options.lagIntervalMs });
-  consumer.on(consumer.events.STOP, () => void lag.stop());
+  const disconnect = consumer.disconnect;
+  consumer.disconnect = async () => {
+    try {
+      await disconnect();
+    } finally {
+      await lag.stop();
+    }
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart) void lag.stop();
+  });
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, Priority } from '@smsgw/shared/util-proto';
-import { kafkaRequestCounts } from '@smsgw/shared/util-metrics';
+import { consumerLagTotals, kafkaRequestCounts } from '@smsgw/shared/util-metrics';
 import { EventProducer, createKafka, decodeBatch, ensureTopics, prefixed, startBatchConsumer, startFetchConsumer, type ConsumedFetch, type Topic } from './index';
 
 // Against the real broker that `npm test` starts (KAFKA_BROKERS overrides).
@@ -206,5 +206,57 @@ describe('Kafka round trip (real broker)', () => {
     }
     expect(committed).toBe(total);
     expect(commits() - before).toBe(1);
+  }, 60_000);
+
+  it('keeps watching the lag after kafkajs restarts a crashed consumer, and stops on a real disconnect', async () => {
+    const crashing: Topic<MessageAccepted> = { name: `test.crash.${randomUUID()}`, codec: MessageAccepted };
+    await ensureTopics(kafka, [{ name: crashing.name, partitions: 1, replicationFactor: 1 }]);
+    const own = new EventProducer(kafka);
+    await own.connect();
+    await own.sendMany([{ topic: crashing, key: 'c0', value: MessageAccepted.create({ id: 'c0' }) }]);
+    await own.disconnect();
+    const name = `kafka-int-spec-crash-${randomUUID()}`;
+    const groupId = prefixed(name);
+    const lagOf = () => consumerLagTotals().find((l) => l.group === groupId)?.lag;
+    const waitFor = async (what: string, ok: () => boolean) => {
+      for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
+      if (!ok()) throw new Error(`timed out waiting for ${what}`);
+    };
+    let restarted = false;
+    let release = () => undefined as void;
+    const held = new Promise<void>((r) => (release = r));
+    // kafkajs's real restart path, with a back-off short enough to give up retrying in about 2 s.
+    const quick = new Kafka({ clientId: 'kafka-int-spec-crash', brokers, logLevel: logLevel.NOTHING, retry: { initialRetryTime: 50, maxRetryTime: 200, retries: 10 } });
+    let crashConsumer: Consumer | undefined;
+    try {
+      crashConsumer = await startBatchConsumer(quick, {
+        groupId: name,
+        topics: [crashing],
+        logger: createLogger({ app: 'kafka-int-spec', level: 'fatal' }), // the crash is expected
+        lagIntervalMs: 100,
+        handle: async () => {
+          // Fails until kafkajs gives up retrying and restarts the consumer; then holds the event
+          // uncommitted, so the lag stays 1.
+          if (!restarted) throw new Error('still failing');
+          await held;
+        },
+      });
+      crashConsumer.on(crashConsumer.events.CRASH, ({ payload }) => {
+        expect(payload.restart).toBe(true);
+        restarted = true;
+      });
+      await waitFor('the crash', () => restarted);
+      // The watcher of before the crash would have forgotten the group by now.
+      await new Promise((r) => setTimeout(r, 1_000));
+      await waitFor('the lag after the restart', () => lagOf() === 1);
+    } finally {
+      release();
+      await crashConsumer?.disconnect();
+    }
+    expect(lagOf()).toBeUndefined();
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [crashing.name] });
+    await admin.disconnect();
   }, 60_000);
 });

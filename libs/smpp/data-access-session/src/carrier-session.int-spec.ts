@@ -4,52 +4,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@smsgw/shared/util-logging';
-import { SmppError, TLV, readReceipt, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/domain';
-import { CarrierSession, CarrierSessionPool, SubmitTicket, type PoolSettings, type SessionSettings, type SubmitResult } from './index';
+import { SmppError, TLV, readReceipt, type IncomingMessagePdu } from '@smsgw/smpp/domain';
+import { CarrierSession, CarrierSessionPool, SubmitTicket, type PoolSettings, type SubmitResult } from './index';
 import { MiniSmsc } from './testing/mini-smsc';
+import { poolSettings, segment, sessionSettings, timeouts } from './testing/session-fixtures';
 
 const logger = createLogger({ app: 'session-int-spec', level: process.env['LOG_LEVEL'] ?? 'silent' });
-
-const timeouts = { connectMs: 2000, bindMs: 1000, responseMs: 1000, enquireLinkIntervalMs: 5000, enquireLinkTimeoutMs: 1000, unbindMs: 500 };
-
-function sessionSettings(port: number, over: Partial<SessionSettings> = {}): SessionSettings {
-  return { name: 't#1', host: '127.0.0.1', port, tls: false, tlsRejectUnauthorized: false, systemId: 'smsgw', password: 'secret', systemType: '', bindType: 'transceiver', window: 10, timeouts, ...over };
-}
-
-function poolSettings(port: number, over: Partial<PoolSettings> = {}): PoolSettings {
-  const { name: _n, bindType: _b, ...session } = sessionSettings(port, { window: 50 });
-  return {
-    carrierId: 't',
-    session,
-    bindMode: 'transceiver',
-    binds: 2,
-    tps: 0,
-    permanentErrors: [0x0a, 0x0b],
-    unknownOutcome: 'wait-for-receipt',
-    reconnect: { initialMs: 50, maxMs: 200, multiplier: 2, jitter: 0.1 },
-    ...over,
-  };
-}
-
-function segment(destination: string, text: string): SubmitSm {
-  return {
-    service_type: '',
-    source_addr_ton: 5,
-    source_addr_npi: 0,
-    source_addr: 'ACME',
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    destination_addr: destination,
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    validity_period: '',
-    validity_seconds: 0,
-    registered_delivery: 1,
-    data_coding: 0,
-    short_message: Buffer.from(text),
-  };
-}
 
 const noIncoming = async () => 0;
 const handler = { onIncoming: noIncoming };

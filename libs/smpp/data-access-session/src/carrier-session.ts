@@ -100,6 +100,8 @@ export class CarrierSession {
   /** Sequence numbers whose submit timed out, remembered briefly to recognise late responses. */
   private readonly timedOut = new Map<number, number>();
   private corked = false;
+  /** When the framer began holding an unfinished PDU. */
+  private partialSince: number | undefined;
   private draining = false;
 
   constructor(
@@ -317,6 +319,7 @@ export class CarrierSession {
           return;
         }
       }
+      this.partialSince = framer.pendingBytes === 0 ? undefined : (this.partialSince ?? Date.now());
     };
   }
 
@@ -410,6 +413,14 @@ export class CarrierSession {
 
   private onTick(): void {
     const now = Date.now();
+    // Junk that reads as the start of a PDU swallows every PDU after it, enquire_link's answer
+    // included: a PDU begun and not finished within the response time means the stream is out of step.
+    if (this.partialSince !== undefined && now - this.partialSince > this.settings.timeouts.responseMs) {
+      this.logger.warn({ session: this.name, timeoutMs: this.settings.timeouts.responseMs }, 'a PDU begun and never finished: the stream is out of step, reconnecting');
+      this.partialSince = undefined;
+      this.destroy(new SmppError('SMPP.CONNECTION_LOST', `${this.name}: a PDU was begun and not finished within ${this.settings.timeouts.responseMs} ms; the stream is out of step, reconnecting`, { retryable: true, sessionSurvives: false }));
+      return;
+    }
     for (const slot of this.window.expire(now)) {
       this.timedOut.set(slot.sequence, now);
       slot.entry.reject(SmppError.responseTimeout(slot.entry.command, slot.sequence, this.settings.timeouts.responseMs));

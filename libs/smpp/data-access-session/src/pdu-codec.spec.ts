@@ -3,21 +3,14 @@
 import * as smpp from 'smpp';
 import fc from 'fast-check';
 import { CommandId, PduFramer, encodeDataSm, encodeResponse, encodeSubmitSm, readResponseMessageId, type SubmitSm } from '@smsgw/smpp/domain';
+import { segment } from './testing/session-fixtures';
 
 const base: SubmitSm = {
-  service_type: '',
-  source_addr_ton: 5,
-  source_addr_npi: 0,
-  source_addr: 'ACME',
-  dest_addr_ton: 1,
-  dest_addr_npi: 1,
-  destination_addr: '447700900123',
+  ...segment('447700900123', ''),
   esm_class: 0x40,
-  protocol_id: 0,
   priority_flag: 1,
   validity_period: '000000010000000R',
   validity_seconds: 3600,
-  registered_delivery: 1,
   data_coding: 8,
   short_message: new Uint8Array([5, 0, 3, 7, 2, 1, 0x04, 0x1f]),
 };

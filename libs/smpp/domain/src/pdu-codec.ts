@@ -180,6 +180,11 @@ export class PduFramer {
     private readonly maxLength = 65_536,
   ) {}
 
+  /** Bytes of a PDU begun but not complete. */
+  get pendingBytes(): number {
+    return this.pending?.length ?? 0;
+  }
+
   feed(chunk: Buffer): boolean {
     let buf = chunk;
     if (this.pending) {

@@ -82,8 +82,23 @@ export class MiniSmsc {
     return new Promise((resolve) => session.send(new smpp.PDU('deliver_sm', fields), (resp: smpp.PDU) => resolve(resp.command_status)));
   }
 
+  /** Every PDU the ESME sent, in order. */
+  readonly received: { command: string; status: number; sequence: number }[] = [];
+
+  /** Writes bytes as they are (malformed PDUs, one byte at a time) on the first session bound to receive. */
+  async writeRaw(bytes: Buffer, chunkSize = bytes.length): Promise<void> {
+    const session = [...this.sessions].find((s) => this.bindTypes.has(s) && this.bindTypes.get(s) !== 'bind_transmitter');
+    if (!session) throw new Error('no session bound to receive');
+    for (let o = 0; o < bytes.length; o += chunkSize) {
+      session.socket.write(bytes.subarray(o, o + chunkSize));
+      // Separate TCP reads: the next chunk goes out after this one left.
+      if (chunkSize < bytes.length) await new Promise((r) => setImmediate(r));
+    }
+  }
+
   private onSession(session: smpp.Session): void {
     this.sessions.add(session);
+    session.on('pdu', (pdu: smpp.PDU) => this.received.push({ command: pdu.command, status: pdu.command_status, sequence: pdu.sequence_number }));
     session.on('close', () => this.sessions.delete(session));
     session.on('error', () => undefined);
     const onBind = (pdu: smpp.PDU) => {
