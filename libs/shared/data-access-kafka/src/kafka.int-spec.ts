@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { MessageAccepted, Priority } from '@smsgw/shared/util-proto';
 import { consumerLagTotals, kafkaRequestCounts } from '@smsgw/shared/util-metrics';
@@ -8,6 +8,17 @@ import { EventProducer, createKafka, decodeBatch, ensureTopics, prefixed, startB
 // Against the real broker that `npm test` starts (KAFKA_BROKERS overrides).
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 const logger = createLogger({ app: 'kafka-int-spec', level: 'warn' });
+
+/** The group's committed offsets summed over the topic's partitions, polled (up to 5 s) until they reach `expected`. */
+async function committedOffsets(admin: Admin, groupId: string, topic: string, expected: number): Promise<number> {
+  let committed = 0;
+  for (let i = 0; i < 50 && committed !== expected; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [topic] });
+    committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+  }
+  return committed;
+}
 
 describe('Kafka round trip (real broker)', () => {
   const kafka = createKafka({ brokers, clientId: 'kafka-int-spec', logger });
@@ -52,12 +63,7 @@ describe('Kafka round trip (real broker)', () => {
     // Offsets are committed once the handler has resolved.
     const admin = kafka.admin();
     await admin.connect();
-    let committed = 0;
-    for (let i = 0; i < 50 && committed !== sent.length; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [topic.name] });
-      committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-    }
+    const committed = await committedOffsets(admin, groupId, topic.name, sent.length);
     // Stopped before its topic goes, or it would retry metadata for a topic that is no more.
     await consumer?.disconnect();
     consumer = undefined;
@@ -131,11 +137,7 @@ describe('Kafka round trip (real broker)', () => {
           },
         }).then((c) => (fetchConsumer = c), reject);
       });
-      for (let i = 0; i < 50 && committed !== total; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [spread.name] });
-        committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-      }
+      committed = await committedOffsets(admin, groupId, spread.name, total);
     } finally {
       await fetchConsumer?.disconnect();
       await admin.deleteTopics({ topics: [spread.name] });
@@ -194,11 +196,7 @@ describe('Kafka round trip (real broker)', () => {
           },
         }).then((c) => (perPartition = c), reject);
       });
-      for (let i = 0; i < 50 && committed !== total; i++) {
-        const offsets = await admin.fetchOffsets({ groupId: prefixed(groupId), topics: [spread.name] });
-        committed = offsets[0].partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-        if (committed !== total) await new Promise((r) => setTimeout(r, 100));
-      }
+      committed = await committedOffsets(admin, groupId, spread.name, total);
     } finally {
       await perPartition?.disconnect();
       await admin.deleteTopics({ topics: [spread.name] });
