@@ -2,7 +2,7 @@
 // The machine's own tools that the tests and benchmarks use (Debian packages), installed when
 // missing so that `npm test` alone prepares a fresh machine. Without root or sudo nothing is
 // installed: one line says what is missing and the command that installs it, before any test runs.
-//   node tools/ensure-system-tools.mjs test        promtool + prometheus (apps/ops-e2e)
+//   node tools/ensure-system-tools.mjs test        promtool + prometheus (apps/ops-e2e), chromium (the console's browser test), Kannel (the SMPP server's e2e)
 //   node tools/ensure-system-tools.mjs bench:peer  Kannel (bearerbox, smsbox) for npm run bench:peer
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -13,6 +13,9 @@ export const SYSTEM_TOOLS = {
   test: [
     { command: 'promtool', debianPackage: 'prometheus', usedBy: 'the alert-rule and metrics checks (apps/ops-e2e)' },
     { command: 'prometheus', debianPackage: 'prometheus', usedBy: 'the observability end-to-end test (apps/ops-e2e)' },
+    { command: 'chromium', alternatives: ['/usr/bin/chromium'], debianPackage: 'chromium', usedBy: 'the web console in a real browser (apps/gateway-e2e, playwright-core)' },
+    { command: 'bearerbox', alternatives: ['/usr/sbin/bearerbox'], debianPackage: 'kannel', usedBy: 'Kannel binding to the SMPP server (apps/gateway-e2e smpp-server)' },
+    { command: 'smsbox', alternatives: ['/usr/sbin/smsbox'], debianPackage: 'kannel', usedBy: 'Kannel binding to the SMPP server (apps/gateway-e2e smpp-server)' },
     // Not in Debian's archive: named, never installed here.
     { command: 'kubectl', orCommand: 'kustomize', usedBy: 'rendering the Kubernetes overlays (apps/ops-e2e)', installHint: 'install kubectl (it has kustomize built in) or kustomize' },
   ],

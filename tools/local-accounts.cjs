@@ -8,7 +8,12 @@ const path = require('node:path');
 const ROOT = path.join(__dirname, '..');
 const DEFAULT_STATE_DIR = path.join(ROOT, '.smsgw');
 const shown = (file) => (file.startsWith(ROOT + '/') ? path.relative(ROOT, file) : file);
-const files = (stateDir = DEFAULT_STATE_DIR) => ({ adminTokenFile: path.join(stateDir, 'admin-token'), apiKeyFile: path.join(stateDir, 'demo-api-key') });
+const files = (stateDir = DEFAULT_STATE_DIR) => ({
+  adminTokenFile: path.join(stateDir, 'admin-token'),
+  apiKeyFile: path.join(stateDir, 'demo-api-key'),
+  intakeTokenFile: path.join(stateDir, 'intake-token'),
+  smppCredentialFile: path.join(stateDir, 'demo-smpp'),
+});
 
 function writeSecret(file, value) {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -21,6 +26,45 @@ function ensureAdminToken(stateDir) {
   const { adminTokenFile } = files(stateDir);
   if (!fs.existsSync(adminTokenFile)) writeSecret(adminTokenFile, crypto.randomBytes(32).toString('base64url'));
   return adminTokenFile;
+}
+
+/** The intake token file ingest and the SMPP server share (INGEST_INTAKE_TOKEN_FILE); created if missing. */
+function ensureIntakeToken(stateDir) {
+  const { intakeTokenFile } = files(stateDir);
+  if (!fs.existsSync(intakeTokenFile)) writeSecret(intakeTokenFile, crypto.randomBytes(32).toString('base64url'));
+  return intakeTokenFile;
+}
+
+/**
+ * The demo account's SMPP credential ({ systemId, password }, kept in the state dir's demo-smpp
+ * file, 0600): the stored one while the gateway still has it active, else a new one (system_id
+ * "demo", or "demo" and digits when that is taken). The password is shown once by the gateway.
+ */
+async function ensureDemoSmppCredential({ target, stateDir, name = 'demo', log = () => undefined }) {
+  const { adminTokenFile, smppCredentialFile } = files(stateDir);
+  const admin = adminClient(target, fs.readFileSync(adminTokenFile, 'utf8').trim());
+  try {
+    let stored;
+    try {
+      stored = JSON.parse(fs.readFileSync(smppCredentialFile, 'utf8'));
+    } catch {
+      stored = undefined;
+    }
+    const { credentials } = await admin.call('listSmppCredentials', { account: name });
+    if (stored && credentials.some((c) => c.systemId === stored.systemId && !Number(c.revokedAtMs))) return stored;
+    const ALREADY_EXISTS = 6;
+    for (const systemId of [name, `${name}${crypto.randomInt(10000, 99999)}`]) {
+      const created = await admin.call('createSmppCredential', { account: name, systemId }).catch((err) => (err.code === ALREADY_EXISTS ? undefined : Promise.reject(err)));
+      if (!created) continue;
+      const credential = { systemId: created.credential.systemId, password: created.password };
+      writeSecret(smppCredentialFile, JSON.stringify(credential));
+      log(`account ${name}: SMPP credential ${credential.systemId} in ${shown(smppCredentialFile)}`);
+      return credential;
+    }
+    throw new Error(`could not create an SMPP credential for account ${name}`);
+  } finally {
+    admin.close();
+  }
 }
 
 /** The demo key of a local stack, or undefined (no stack started from this checkout yet). */
@@ -47,10 +91,12 @@ function adminClient(target, token) {
 /**
  * The demo account's policy, set on every start: any sender and country, status callbacks over
  * plain http to loopback and private addresses — the quick start's and the end-to-end tests'
- * receivers listen on http://127.0.0.1 — and a rate the benchmarks never reach (100,000/s).
- * Other accounts get https to public addresses only and 100/s.
+ * receivers listen on http://127.0.0.1 — a rate the benchmarks never reach (100,000/s), and no
+ * SMS-pumping check (a benchmark sends to one country far above any usual rate). Its default
+ * sender SMSGW serves mails to the SMTP intake that name none. Other accounts get https to public
+ * addresses only, 100/s, pumping protection ("refuse") and no default sender.
  */
-const DEMO_POLICY = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: true, callbackPrivate: true, ratePerSecond: 100_000, rateBurst: 200_000 };
+const DEMO_POLICY = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: true, callbackPrivate: true, ratePerSecond: 100_000, rateBurst: 200_000, pumpingMode: 'off', pumpingMinPerMinute: 1000, pumpingFactor: 10, defaultSender: 'SMSGW', emailSenders: [], emailReports: false };
 
 /**
  * Makes sure account `name` exists, is enabled, has DEMO_POLICY and a working key in the state
@@ -96,4 +142,4 @@ async function ensureAccountKey(admin, { stateDir, name, log }) {
   return fresh.apiKey;
 }
 
-module.exports = { ensureAdminToken, ensureDemoAccount, localApiKey, localAccountFiles: files };
+module.exports = { ensureAdminToken, ensureIntakeToken, ensureDemoAccount, ensureDemoSmppCredential, localApiKey, localAccountFiles: files };

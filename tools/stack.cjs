@@ -5,7 +5,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
-const { ensureAdminToken, ensureDemoAccount } = require('./local-accounts.cjs');
+const { ensureAdminToken, ensureDemoAccount, ensureDemoSmppCredential, ensureIntakeToken } = require('./local-accounts.cjs');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -16,10 +16,19 @@ function defaultApps(ports = {}) {
     simulatorHttp: 8086,
     ingestHttp: 8081,
     ingestGrpc: 50051,
+    ingestApi: 8080,
     encoderHttp: 8082,
     routerHttp: 8083,
     connectorHttp: 8084,
     dlrHttp: 8085,
+    ingestApi: 8080,
+    consoleHttp: 8088,
+    console: 8089,
+    emailHttp: 8087,
+    emailSmtp: 2525,
+    // Stacks that move the other ports (the end-to-end suites) move these too, beside them.
+    smppServerHttp: ports.ingestHttp ? ports.ingestHttp + 9 : 8090,
+    smppServer: ports.simulatorSmpp ? ports.simulatorSmpp + 1 : 2776,
     ...ports,
   };
   return [
@@ -28,7 +37,25 @@ function defaultApps(ports = {}) {
     { name: 'encoder', httpPort: p.encoderHttp, env: { ENCODER_HTTP_PORT: p.encoderHttp } },
     { name: 'router', httpPort: p.routerHttp, env: { ROUTER_HTTP_PORT: p.routerHttp } },
     { name: 'smpp-connector', httpPort: p.connectorHttp, env: { CONNECTOR_HTTP_PORT: p.connectorHttp, CARRIER_ID: 'demo' }, note: 'carrier demo' },
-    { name: 'ingest', httpPort: p.ingestHttp, grpcPort: p.ingestGrpc, env: { INGEST_HTTP_PORT: p.ingestHttp, INGEST_GRPC_PORT: p.ingestGrpc }, note: `grpc :${p.ingestGrpc}` },
+    { name: 'ingest', httpPort: p.ingestHttp, grpcPort: p.ingestGrpc, apiPort: p.ingestApi, env: { INGEST_HTTP_PORT: p.ingestHttp, INGEST_GRPC_PORT: p.ingestGrpc, INGEST_API_PORT: p.ingestApi, INGEST_ALLOW_PLAINTEXT: 'true' }, note: `grpc :${p.ingestGrpc}  api http://127.0.0.1:${p.ingestApi}/v1` },
+    // The web console: its page, and /v1/* passed on to ingest's HTTP API.
+    { name: 'console', httpPort: p.consoleHttp, webPort: p.console, env: { CONSOLE_HTTP_PORT: p.consoleHttp, CONSOLE_PORT: p.console, CONSOLE_API_URL: `http://127.0.0.1:${p.ingestApi}` }, note: `web console http://127.0.0.1:${p.console}/` },
+    // Local stacks have no certificate: AUTH without STARTTLS, so the SMTP port listens on loopback only.
+    {
+      name: 'email-intake',
+      httpPort: p.emailHttp,
+      smtpPort: p.emailSmtp,
+      env: { EMAIL_HTTP_PORT: p.emailHttp, EMAIL_SMTP_PORT: p.emailSmtp, EMAIL_SMTP_HOST: '127.0.0.1', EMAIL_ALLOW_INSECURE_AUTH: 'true', EMAIL_INGEST_TARGET: `127.0.0.1:${p.ingestGrpc}` },
+      note: `smtp 127.0.0.1:${p.emailSmtp} (AUTH without TLS: loopback only)`,
+    },
+    // Customers' ESMEs bind here with the account's SMPP credentials (demo: .smsgw/demo-smpp).
+    {
+      name: 'smpp-server',
+      httpPort: p.smppServerHttp,
+      smppPort: p.smppServer,
+      env: { SMPP_SERVER_HTTP_PORT: p.smppServerHttp, SMPP_SERVER_PORT: p.smppServer, SMPP_SERVER_INGEST_TARGET: `127.0.0.1:${p.ingestGrpc}` },
+      note: `smpp :${p.smppServer} (customers' ESMEs)`,
+    },
   ];
 }
 
@@ -110,7 +137,8 @@ async function waitHealthy(app, child, timeoutMs) {
  *            stateDir (the admin token and the demo account's key file; default .smsgw), log(line),
  *            restart (start an app that exits again, with back-off; default true: see superviseApp),
  *            onRestart(line, app) (default: the line on stderr) }
- * With ingest, also { apiKey (of account "demo", for SmsService calls), adminTokenFile }.
+ * With ingest, also { apiKey (of account "demo", for SmsService calls), adminTokenFile }; with the
+ * SMPP server too, smppCredential ({ systemId, password } of account "demo").
  */
 async function startStack(options = {}) {
   const logDir = options.logDir ?? path.join(ROOT, '.smsgw/logs');
@@ -122,6 +150,7 @@ async function startStack(options = {}) {
   const running = [];
   const withIngest = apps.some((a) => a.name === 'ingest');
   const adminTokenFile = withIngest ? ensureAdminToken(options.stateDir) : undefined;
+  const intakeTokenFile = ensureIntakeToken(options.stateDir);
   let stopping = false;
   const stop = async () => {
     stopping = true;
@@ -144,7 +173,12 @@ async function startStack(options = {}) {
       const main = entryPoint(app.name);
       if (!fs.existsSync(main)) throw new Error(`${app.name} is not built (${path.relative(ROOT, main)} missing): run npx nx run-many -t build`);
       app.logFile = path.join(logDir, `${app.name}.log`);
-      const own = app.name === 'ingest' ? { ...app.env, INGEST_ADMIN_TOKEN_FILE: adminTokenFile } : app.env;
+      const own =
+        app.name === 'ingest'
+          ? { ...app.env, INGEST_ADMIN_TOKEN_FILE: adminTokenFile, INGEST_INTAKE_TOKEN_FILE: intakeTokenFile }
+          : app.name === 'smpp-server'
+            ? { ...app.env, SMPP_SERVER_INTAKE_TOKEN_FILE: intakeTokenFile }
+            : app.env;
       const env = { ...process.env, ...stringify(options.env), ...stringify(own), ...stringify(options.appEnv?.[app.name]) };
       const launch = () => {
         const log = fs.openSync(app.logFile, 'a');
@@ -162,7 +196,8 @@ async function startStack(options = {}) {
     }
     const ingest = apps.find((a) => a.name === 'ingest');
     const apiKey = ingest ? await ensureDemoAccount({ target: `127.0.0.1:${ingest.grpcPort}`, stateDir: options.stateDir, log: options.log }) : undefined;
-    return { apps, processes: running, stop, apiKey, adminTokenFile };
+    const smppCredential = ingest && apps.some((a) => a.name === 'smpp-server') ? await ensureDemoSmppCredential({ target: `127.0.0.1:${ingest.grpcPort}`, stateDir: options.stateDir, log: options.log }) : undefined;
+    return { apps, processes: running, stop, apiKey, adminTokenFile, smppCredential };
   } catch (err) {
     await stop();
     throw err;

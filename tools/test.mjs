@@ -4,15 +4,36 @@
 //   npm test -- libs/shared/data-access-db      npm test -- -t 'receipt'
 // Tests get KAFKA_BROKERS and DATABASE_URL as the infra resolved them; DATABASE_URL names a test
 // database (TEST_DATABASE_URL, or DATABASE_URL's database + "_test"), created and migrated here.
+// After the suite, the unit specs (*.spec.ts, with the same arguments) run again on the Node.js LTS
+// the images run (tools/node-lts.mjs; SMSGW_TEST_NODE_LTS=off skips that step).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { infraConfig, isExpectedError } from './infra/common.mjs';
 import { infraUp } from './infra/cli.mjs';
 import { dataAccessDb, postgresUp } from './infra/postgres.mjs';
 import { SYSTEM_TOOLS, ensureSystemTools } from './ensure-system-tools.mjs';
+import { NODE_LTS_VERSION, ensureNodeLts } from './node-lts.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+
+function portAnswers(hostPort) {
+  const [host, port] = hostPort.split(':');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port) }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+    socket.setTimeout(2_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
 
 function run(command, args, env) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
@@ -26,7 +47,7 @@ async function main() {
   ensureSystemTools(SYSTEM_TOOLS.test);
   const config = infraConfig();
   // SMSGW_INFRA_RECORD: a file listing what this run started, for `infra:down --record` (CI).
-  const { kafkaBrokers } = await infraUp({ config, record: process.env.SMSGW_INFRA_RECORD || undefined });
+  const { kafkaBrokers, kafkaSasl } = await infraUp({ config, record: process.env.SMSGW_INFRA_RECORD || undefined });
   const { databaseUrlWithName, parseDatabaseUrl } = dataAccessDb();
   const testUrl = config.testDatabaseUrl ?? databaseUrlWithName(config.databaseUrl, `${parseDatabaseUrl(config.databaseUrl).database}_test`);
   const testDb = await postgresUp(config, testUrl);
@@ -40,7 +61,28 @@ async function main() {
   }
   console.log(`test     build and lint done in ${seconds(started)}`);
 
-  return run('npx', ['jest', '--ci', '--maxWorkers=2', ...process.argv.slice(2)], { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: testUrl });
+  // The own broker's SASL listener, for the test of the apps' SASL settings (none with KAFKA_BROKERS,
+  // nor on a broker started by an older checkout: that test is then skipped, saying why).
+  const sasl = !kafkaSasl
+    ? { KAFKA_SASL_TEST_UNAVAILABLE: 'KAFKA_BROKERS names an external cluster' }
+    : !existsSync(kafkaSasl.passwordFile)
+      ? { KAFKA_SASL_TEST_UNAVAILABLE: `the running broker was started by another checkout (no ${kafkaSasl.passwordFile}): its SASL password is there` }
+      : (await portAnswers(kafkaSasl.brokers))
+        ? { KAFKA_SASL_TEST_BROKERS: kafkaSasl.brokers, KAFKA_SASL_TEST_PASSWORD_FILE: kafkaSasl.passwordFile }
+        : { KAFKA_SASL_TEST_UNAVAILABLE: `the running broker has no SASL listener on ${kafkaSasl.brokers} (started before it had one: npm run infra:down, then npm test)` };
+  const env = { KAFKA_BROKERS: kafkaBrokers, DATABASE_URL: testUrl, ...sasl };
+  const jest = ['--ci', '--maxWorkers=2', ...process.argv.slice(2)];
+  const suite = run('npx', ['jest', ...jest], env);
+  if (process.env.SMSGW_TEST_NODE_LTS === 'off') return suite;
+
+  started = Date.now();
+  const node = ensureNodeLts(root);
+  console.log(`test     unit specs on Node.js ${NODE_LTS_VERSION} (${node})`);
+  // First on PATH too, so what the specs spawn (node, npm) runs on it as well.
+  const path = `${dirname(node)}${delimiter}${process.env.PATH ?? ''}`;
+  const unit = run(node, [join(root, 'node_modules', 'jest', 'bin', 'jest.js'), ...jest, '--testMatch', '**/*.spec.ts', '--passWithNoTests'], { ...env, PATH: path });
+  console.log(`test     unit specs on Node.js ${NODE_LTS_VERSION}: exit ${unit} in ${seconds(started)}`);
+  return suite || unit;
 }
 
 main()

@@ -1,13 +1,18 @@
 // End-to-end benchmark: drives N messages through the whole gateway to the SMSC simulator and back
 // (receipts), and reports throughput, latency percentiles, lost and duplicated messages, and each
 // process's CPU and memory.
-//   npm run bench -- [--messages N] [--concurrency C] [--via grpc|batch|kafka] [--batch-size B] [--mix gsm7|mixed] [--out FILE] [--rate R]
+//   npm run bench -- [--messages N] [--concurrency C] [--via grpc|batch|http|http2|kafka] [--batch-size B] [--mix gsm7|mixed] [--out FILE] [--rate R]
 // --batch-size (--via batch): messages per SendBatch, default 500 with at most 8 requests under way;
 // given, --concurrency requests are under way (npm run bench:peer: 50 per batch, 16 at once).
+// --via http: POST /v1/messages, one message per request, over keep-alive connections (fetch,
+// undici's pool in Node), like --via grpc's unary Send; SMSGW_API_URL names another API.
+// --via http2: the same requests over one HTTP/2 connection (h2c, prior knowledge; node:http2), as
+// grpc-js carries unary Send: --concurrency streams at once.
 // Uses a running stack (npm start) when ingest answers on its default port; otherwise starts one.
 import { Metadata, credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect as connectHttp2 } from 'node:http2';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TOPICS, createKafka, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
@@ -34,14 +39,15 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.messages);
 const C = Number(args.concurrency);
-const via = args.via as 'grpc' | 'batch' | 'kafka';
+const via = args.via as 'grpc' | 'batch' | 'http' | 'http2' | 'kafka';
 const rate = args.rate ? Number(args.rate) : undefined;
-if (!['grpc', 'batch', 'kafka'].includes(via)) throw new Error(`--via must be grpc, batch or kafka, got ${via}`);
+if (!['grpc', 'batch', 'http', 'http2', 'kafka'].includes(via)) throw new Error(`--via must be grpc, batch, http, http2 or kafka, got ${via}`);
 if (args['batch-size'] !== undefined && !(Number.isInteger(Number(args['batch-size'])) && Number(args['batch-size']) >= 1)) throw new Error(`--batch-size must be a whole number ≥ 1, got ${args['batch-size']}`);
 
 const brokers = (process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
 setTopicPrefix(process.env['KAFKA_TOPIC_PREFIX'] ?? ''); // the stack's, when it runs with one
 const grpcTarget = process.env['SMSGW_TARGET'] ?? '127.0.0.1:50051';
+const apiUrl = process.env['SMSGW_API_URL'] ?? 'http://127.0.0.1:8080';
 // The stack's API key: SMSGW_API_KEY (bench:peer passes its stack's), else the demo key that
 // tools/stack.cjs keeps for a stack on the default ports (npm start, or the one started below).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -139,6 +145,14 @@ async function main() {
 
   const acceptLatency: number[] = [];
   let errors = 0;
+  const errorKinds = new Map<string, number>();
+  /** One failed call, counted by what went wrong (HTTP 503, a connection reset…). */
+  const failed = (err: unknown) => {
+    errors++;
+    const e = err as Error & { cause?: Error & { code?: string }; code?: string };
+    const kind = (e.cause?.code ?? e.code ?? e.cause?.message ?? e.message ?? String(err)).slice(0, 60);
+    errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+  };
   const started = Date.now();
   firstSubmit = started;
   const pace = async (i: number) => {
@@ -152,11 +166,13 @@ async function main() {
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     const chunk = 500;
+    // sms.submit.v1 events name their account and carry its key, like a gRPC call's metadata.
+    const submitHeaders = { authorization: `Bearer ${apiKey ?? localApiKey() ?? ''}`, 'smsgw-account': 'demo' };
     for (let i = 0; i < N; i += chunk) {
       await pace(i);
       const t0 = Date.now();
       const msgs = Array.from({ length: Math.min(chunk, N - i) }, (_, k) => request(i + k));
-      await producer.send({ topic: TOPICS.submit.name, acks: -1, messages: msgs.map((m) => ({ key: m.clientReference, value: Buffer.from(SendRequest.encode(m).finish()) })) });
+      await producer.send({ topic: TOPICS.submit.name, acks: -1, messages: msgs.map((m) => ({ key: m.clientReference, headers: submitHeaders, value: Buffer.from(SendRequest.encode(m).finish()) })) });
       const ms = Date.now() - t0;
       for (const m of msgs) {
         acceptLatency.push(ms);
@@ -164,6 +180,47 @@ async function main() {
       }
     }
     await producer.disconnect();
+  } else if (via === 'http' || via === 'http2') {
+    const authorization = `Bearer ${apiKey ?? localApiKey() ?? ''}`;
+    const session = via === 'http2' ? connectHttp2(apiUrl) : undefined;
+    if (session) await new Promise<void>((resolve, reject) => session.once('connect', () => resolve()).once('error', reject));
+    /** POST /v1/messages: fetch's pool (HTTP/1.1) or a stream of the one HTTP/2 session; resolves with the status, the answer read to the end. */
+    const post = async (body: string): Promise<number> => {
+      if (!session) {
+        const res = await fetch(`${apiUrl}/v1/messages`, { method: 'POST', headers: { authorization, 'content-type': 'application/json' }, body });
+        await res.arrayBuffer(); // read to the end: the connection goes back to the pool
+        return res.status;
+      }
+      return new Promise<number>((resolve, reject) => {
+        const stream = session.request({ ':method': 'POST', ':path': '/v1/messages', authorization, 'content-type': 'application/json' });
+        let status = 0;
+        stream.on('response', (headers) => (status = Number(headers[':status'])));
+        stream.on('data', () => undefined);
+        stream.on('end', () => resolve(status));
+        stream.on('error', reject);
+        stream.end(body);
+      });
+    };
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: C }, async () => {
+        while (next < N) {
+          const i = next++;
+          const { to, from, text, clientReference } = request(i);
+          await pace(i);
+          const t0 = performance.now();
+          try {
+            const status = await post(JSON.stringify({ to, from, text, clientReference }));
+            if (status !== 202) throw new Error(`HTTP ${status}`);
+            acceptLatency.push(performance.now() - t0);
+            acceptedAt.set(clientReference, Date.now());
+          } catch (err) {
+            failed(err);
+          }
+        }
+      }),
+    );
+    session?.close();
   } else {
     const definition = loadSync('sms/v1/sms_service.proto', { includeDirs: [join(ROOT, 'proto')], keepCase: false, longs: Number, defaults: true, oneofs: true });
     const pkg = loadPackageDefinition(definition) as unknown as { sms: { v1: { SmsService: new (t: string, c: unknown, o: object) => Record<string, (req: unknown, md: Metadata, cb: (err: ServiceError | null, res: unknown) => void) => void> & { close(): void } } } };
@@ -239,6 +296,7 @@ async function main() {
     lost: acceptedAt.size - finalStatus.size,
     duplicates: stats['duplicateSubmits'] ?? stats['duplicates'] ?? null,
     errors,
+    errorKinds: Object.fromEntries(errorKinds),
     processes,
     machine: `${require('node:os').cpus().length} cores, ${require('node:os').cpus()[0]?.model ?? ''}`.trim(),
   };
@@ -246,7 +304,7 @@ async function main() {
   if (args.json) console.log(JSON.stringify(result));
   else {
     console.log(`\n${N} messages via ${via} (${args.mix}), concurrency ${C}${rate ? `, rate ${rate}/s` : ''}`);
-    console.log(`accepted/s ${result.acceptedPerSec}   end-to-end/s ${result.endToEndPerSec}   delivered ${delivered}   lost ${result.lost}   duplicates ${result.duplicates}   errors ${errors}`);
+    console.log(`accepted/s ${result.acceptedPerSec}   end-to-end/s ${result.endToEndPerSec}   delivered ${delivered}   lost ${result.lost}   duplicates ${result.duplicates}   errors ${errors}${errorKinds.size ? ` (${[...errorKinds].map(([k, n]) => `${k}: ${n}`).join(', ')})` : ''}`);
     for (const [k, v] of Object.entries(result.latencyMs)) console.log(`${k.padEnd(15)} p50 ${v.p50} ms  p95 ${v.p95} ms  p99 ${v.p99} ms  max ${v.max} ms`);
     for (const [k, v] of Object.entries(processes)) console.log(`${k.padEnd(15)} cpu ${v.cpuSecondsPer1000} s/1000 msgs  peak rss ${v.peakRssMb} MB`);
   }

@@ -37,7 +37,7 @@ const BINDS = 2;
 // but each gets its own simulator, so nothing of one run carries into the other).
 const PORTS = {
   kannel: { simulatorSmpp: 32776, simulatorHttp: 38087, admin: 33000, smsbox: 33001, sendsms: 33013 },
-  smsgw: { simulatorSmpp: 32775, simulatorHttp: 38086, ingestGrpc: 35051, ingestHttp: 38081, encoderHttp: 38082, routerHttp: 38083, connectorHttp: 38084, dlrHttp: 38085 },
+  smsgw: { simulatorSmpp: 32775, simulatorHttp: 38086, ingestGrpc: 35051, ingestApi: 38080, ingestHttp: 38081, encoderHttp: 38082, routerHttp: 38083, connectorHttp: 38084, dlrHttp: 38085, emailHttp: 38088, emailSmtp: 32525 },
 };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

@@ -11,6 +11,8 @@ const BENCHES = {
   e2e: ts('tools/bench/e2e.ts'),
   peer: ts('tools/bench/peer.ts'),
   relay: ts('tools/bench/relay.ts'),
+  route: ts('tools/bench/route.ts'),
+  accept: ts('tools/bench/accept.ts'),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -8,7 +8,7 @@
 import { rmSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { InfraError, infraConfig, isExpectedError, readJson, rel, writeJson } from './common.mjs';
-import { kafkaBrokers, kafkaDown, kafkaPaths, kafkaUp, kafkaWipe, ownBrokerPid, probeKafka } from './kafka.mjs';
+import { kafkaBrokers, kafkaDown, kafkaPaths, kafkaSasl, kafkaUp, kafkaWipe, ownBrokerPid, probeKafka } from './kafka.mjs';
 import { postgresDown, postgresStatus, postgresUp } from './postgres.mjs';
 import { probeRedis, redisDown, redisUp } from './redis.mjs';
 
@@ -31,7 +31,7 @@ export async function infraUp({ config = infraConfig(), record, log = console.lo
   // Each failure on its own line, Kafka's first; main() prints the last.
   failed.slice(0, -1).forEach((err) => console.error(`infra: ${messageOf(err)}`));
   if (failed.length) throw failed[failed.length - 1];
-  return { kafkaBrokers: kafka.value.brokers, databaseUrl: config.databaseUrl };
+  return { kafkaBrokers: kafka.value.brokers, kafkaSasl: kafkaSasl(config), databaseUrl: config.databaseUrl };
 }
 
 function describeKafkaUp(k) {

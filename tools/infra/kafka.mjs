@@ -21,10 +21,23 @@ export function kafkaPaths(config) {
     data: join(dir, 'data'),
     props: join(dir, 'server.properties'),
     format: join(dir, 'format.json'),
+    saslPassword: join(dir, 'sasl-password'),
     lock: join(dir, 'up.lock'),
     // On the java command line, so `down` never signals a process that merely reused our pid.
     marker: `-Dsmsgw.kafka=${dir}`,
   };
+}
+
+/** The own broker's SASL listener (PLAIN, user smsgw) for tests of the SASL settings; undefined with KAFKA_BROKERS. */
+export function kafkaSasl(config) {
+  if (config.externalBrokers) return undefined;
+  return { brokers: `${config.kafkaHost}:${config.kafkaPort + 2}`, username: 'smsgw', passwordFile: kafkaPaths(config).saslPassword };
+}
+
+/** The SASL listener's password: made once, kept beside the broker's data (mode 0600). */
+function saslPassword(paths) {
+  if (!existsSync(paths.saslPassword)) writeFileSync(paths.saslPassword, randomBytes(18).toString('base64url') + '\n', { mode: 0o600 });
+  return readFileSync(paths.saslPassword, 'utf8').trim();
 }
 
 /** The broker list the apps and tests should use. */
@@ -216,7 +229,8 @@ function run(command, args, logPath) {
 
 function renderProperties(config, paths) {
   const template = readFileSync(join(INFRA_DIR, 'kafka', 'server.properties'), 'utf8');
-  const values = { HOST: config.kafkaHost, BROKER_PORT: config.kafkaPort, CONTROLLER_PORT: config.controllerPort, DATA_DIR: paths.data };
+  mkdirSync(paths.dir, { recursive: true });
+  const values = { HOST: config.kafkaHost, BROKER_PORT: config.kafkaPort, CONTROLLER_PORT: config.controllerPort, SASL_PORT: config.kafkaPort + 2, SASL_PASSWORD: saslPassword(paths), DATA_DIR: paths.data };
   const rendered = template.replace(/\$\{(\w+)\}/g, (_, key) => {
     if (!(key in values)) throw new Error(`server.properties: unknown placeholder \${${key}}`);
     return String(values[key]);

@@ -42,15 +42,21 @@ const BOARDS = {
       { title: 'Final statuses (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (status) (rate(smsgw_status_transitions_total{${NS}, status=~"${FINAL_STATUSES}"}[${R}]))`, '{{status}}')] },
       { title: 'End-to-end latency, accept → delivered', unit: 's', traffic: true, targets: quantiles('smsgw_message_accept_to_final_seconds', [], `${NS}, status="DELIVERED"`) },
       { title: 'Send latency (gRPC, until the broker acknowledged)', unit: 's', traffic: true, targets: quantiles('smsgw_accept_duration_seconds', ['method'], NS, '{{method}} ') },
-      { title: 'Rejected requests by reason (/s)', unit: 'reqps', description: 'Send requests refused by validation or by their account policy (POLICY.*; also smsgw_policy_refused_total), and calls refused by API key authentication (AUTH.*).', targets: [
+      { title: 'Rejected requests by reason (/s)', unit: 'reqps', description: 'Send requests refused by validation or by their account policy (POLICY.*; also smsgw_policy_refused_total), calls refused by API key authentication (AUTH.*), and messages above their account\'s usual rate to a country (SMS pumping: refused, or monitored and let through).', targets: [
         q(`sum by (channel, reason) (rate(smsgw_messages_rejected_total{${NS}}[${R}]))`, '{{channel}} {{reason}}'),
         q(`sum by (code) (rate(smsgw_auth_refused_total{${NS}}[${R}]))`, 'auth {{code}}'),
+        q(`sum by (action) (rate(smsgw_pumping_suspected_total{${NS}}[${R}]))`, 'pumping suspected, {{action}}'),
       ] },
       { title: 'Errors (/s)', unit: 'reqps', description: 'Messages that ended FAILED before a carrier, events that could not be decoded, submits with an unknown outcome.', targets: [
         q(`sum by (reason) (rate(smsgw_messages_encode_failed_total{${NS}}[${R}]))`, 'encode failed {{reason}}'),
         q(`sum by (reason) (rate(smsgw_messages_route_failed_total{${NS}}[${R}]))`, 'route failed {{reason}}'),
         q(`sum by (topic) (rate(smsgw_dlr_undecodable_total{${NS}}[${R}]))`, 'undecodable on {{topic}}'),
         q(`sum by (carrier) (rate(smsgw_smpp_unknown_outcomes_total{${NS}}[${R}]))`, 'unknown outcome {{carrier}}'),
+      ] },
+      { title: 'Email-to-SMS (/s)', unit: 'reqps', description: 'Mails by outcome at the end of DATA (deferred: a 4xx the client sends again), SMTP refusals by stage and code (a bad recipient is refused at RCPT TO), delivery reports by email by result.', targets: [
+        q(`sum by (outcome) (rate(smsgw_email_messages_total{${NS}}[${R}]))`, 'mails {{outcome}}'),
+        q(`sum by (stage, code) (rate(smsgw_email_refusals_total{${NS}}[${R}]))`, 'refused at {{stage}}: {{code}}'),
+        q(`sum by (result) (rate(smsgw_email_reports_total{${NS}}[${R}]))`, 'delivery reports {{result}}'),
       ] },
       { title: 'Routed by carrier (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (carrier, attempt) (rate(smsgw_messages_routed_total{${NS}}[${R}]))`, '{{carrier}} {{attempt}}')] },
       { title: 'Scrape targets up', unit: 'none', targets: [q(`sum by (instance) (up{job="smsgw", ${NS}})`, '{{instance}}')] },
@@ -72,11 +78,14 @@ const BOARDS = {
         description: 'From acceptance to the final status, by final status. (No per-carrier receipt latency is exported yet.)',
         targets: [q(`histogram_quantile(0.95, sum by (le, status) (rate(smsgw_message_accept_to_final_seconds_bucket{${NS}}[${R}])))`, 'p95 {{status}}')] },
       { title: 'Window in use', unit: 'none', targets: [q(`sum by (carrier) (smsgw_smpp_window_in_use{${CAR}})`, '{{carrier}}')] },
-      { title: 'Queued segments', unit: 'none', targets: [q(`sum by (carrier) (smsgw_smpp_queued_segments{${CAR}})`, '{{carrier}}')] },
+      { title: 'Queued segments by lane', unit: 'none', targets: [q(`sum by (carrier, lane) (smsgw_smpp_queued_segments{${CAR}})`, '{{carrier}} {{lane}}')] },
+      { title: 'Routed → submitted by lane (p99)', unit: 's', traffic: true,
+        description: 'From the router decision to the first segment submit_sm_resp: OTP and transactional (priority) should stay low while a campaign (bulk) queues.',
+        targets: [q(`histogram_quantile(0.99, sum by (le, carrier, lane) (rate(smsgw_connector_routed_to_submitted_seconds_bucket{${CAR}}[${R}])))`, '{{carrier}} {{lane}}')] },
       { title: 'Throttled (/s)', unit: 'reqps', targets: [q(`sum by (carrier, command_status) (rate(smsgw_smpp_throttled_total{${CAR}}[${R}]))`, '{{carrier}} {{command_status}}')] },
       { title: 'Adaptive TPS limit and paused consumers', unit: 'none', targets: [
         q(`max by (carrier) (smsgw_smpp_adaptive_tps_limit{${CAR}})`, '{{carrier}} TPS limit'),
-        q(`max by (carrier) (smsgw_smpp_consumer_paused{${CAR}})`, '{{carrier}} paused'),
+        q(`max by (carrier, lane) (smsgw_smpp_consumer_paused{${CAR}})`, '{{carrier}} {{lane}} paused'),
       ] },
       { title: 'Bind state', unit: 'none', targets: [q(`sum by (carrier, state) (smsgw_smpp_bind_state{${CAR}})`, '{{carrier}} {{state}}')] },
       { title: 'Reconnects and bind errors (per 5 min)', unit: 'none', targets: [
@@ -86,9 +95,13 @@ const BOARDS = {
       { title: 'Unknown outcomes and late responses (/s)', unit: 'reqps', targets: [
         q(`sum by (carrier, reason, action) (rate(smsgw_smpp_unknown_outcomes_total{${CAR}}[${R}]))`, '{{carrier}} {{reason}} {{action}}'),
         q(`sum by (carrier) (rate(smsgw_smpp_late_responses_total{${CAR}}[${R}]))`, '{{carrier}} late responses'),
+        q(`sum by (carrier) (rate(smsgw_connector_unknown_outcomes_total{${CAR}}[${R}]))`, '{{carrier}} unknown after a restart (journal)'),
       ] },
       { title: 'Segments by outcome (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (carrier, outcome) (rate(smsgw_smpp_segments_total{${CAR}}[${R}]))`, '{{carrier}} {{outcome}}')] },
-      { title: 'Unmatched receipts', unit: 'none', targets: [q(`max by (carrier) (smsgw_receipts_unmatched_total{${CAR}})`, '{{carrier}}')] },
+      { title: 'Unmatched receipts', unit: 'none', targets: [
+        q(`max by (carrier) (smsgw_receipts_unmatched_total{${CAR}})`, '{{carrier}} waiting (last hour)'),
+        q(`sum by (carrier, reason) (increase(smsgw_dlr_unmatched_receipts_total{${CAR}}[1h]))`, '{{carrier}} {{reason}} (per hour)'),
+      ] },
       { title: 'deliver_sm received (/s)', unit: 'reqps', traffic: true, targets: [q(`sum by (carrier, kind, result) (rate(smsgw_smpp_deliver_sm_total{${CAR}}[${R}]))`, '{{carrier}} {{kind}} {{result}}')] },
     ],
   },
@@ -125,15 +138,21 @@ const BOARDS = {
       { title: 'Scheduled messages (per 5 min)', unit: 'none', description: 'Held until send_at, released, canceled (ingest scheduler).',
         targets: [q(`sum by (event) (increase(smsgw_scheduled_messages_total{${NS}}[5m]))`, '{{event}}')] },
       { title: 'Scheduled release delay after send_at (p95)', unit: 's', targets: [q(`histogram_quantile(0.95, sum by (le) (rate(smsgw_schedule_release_delay_seconds_bucket{${NS}}[${R}])))`, 'p95')] },
-      { title: 'Status callbacks (/s)', unit: 'reqps', description: 'Final results (delivered, failed → sms.webhook.failed.v1) and HTTP attempts by outcome.', targets: [
+      { title: 'Webhooks (/s)', unit: 'reqps', description: 'Status callbacks and inbound webhooks: final results (delivered, failed → sms.webhook.failed.v1 / sms.inbound.webhook.failed.v1) and HTTP attempts by outcome.', targets: [
         q(`sum by (result) (rate(smsgw_webhook_deliveries_total{${NS}}[${R}]))`, '{{result}}'),
         q(`sum by (outcome) (rate(smsgw_webhook_attempts_total{${NS}}[${R}]))`, 'attempt {{outcome}}'),
       ] },
-      { title: 'Status callback time (p95)', unit: 's', targets: [q(`histogram_quantile(0.95, sum by (le) (rate(smsgw_webhook_duration_seconds_bucket{${NS}}[${R}])))`, 'p95')] },
+      { title: 'Two-way: inbound messages and opt-outs (per 5 min)', unit: 'none', description: 'MO messages by routing outcome (routed to an account, unrouted, undecodable) and suppression list changes (opt_out, opt_in).', targets: [
+        q(`sum by (outcome) (increase(smsgw_inbound_messages_total{${NS}}[5m]))`, 'inbound {{outcome}}'),
+        q(`sum by (action) (increase(smsgw_optouts_total{${NS}}[5m]))`, '{{action}}'),
+      ] },
+      { title: 'Webhook time (p95)', unit: 's', targets: [q(`histogram_quantile(0.95, sum by (le) (rate(smsgw_webhook_duration_seconds_bucket{${NS}}[${R}])))`, 'p95')] },
       { title: 'CPU by app (cores)', unit: 'none', traffic: true, targets: [q(`sum by (app) (rate(process_cpu_seconds_total{${NS}, app!=""}[${R}]))`, '{{app}}')] },
       { title: 'Memory by app (resident)', unit: 'bytes', traffic: true, targets: [q(`sum by (app) (process_resident_memory_bytes{${NS}, app!=""})`, '{{app}}')] },
       { title: 'Event loop lag p99 by app', unit: 's', traffic: true, targets: [q(`max by (app) (nodejs_eventloop_lag_p99_seconds{${NS}, app!=""})`, '{{app}}')] },
-      { title: 'Routes loaded', unit: 'none', targets: [q(`max(smsgw_routes_loaded{${NS}})`, 'routes')] },
+      { title: 'Route rules loaded', unit: 'none', targets: [q(`max(smsgw_routes_loaded{${NS}})`, 'rules')] },
+      { title: 'Routing cost by carrier (per hour)', unit: 'none', description: 'What routed messages cost on their carriers (rate cards × segments), in each card\'s currency.',
+        targets: [q(`sum by (carrier, currency) (increase(smsgw_route_cost_micros_total{${NS}}[1h])) / 1e6`, '{{carrier}} {{currency}}')] },
     ],
   },
 };

@@ -12,6 +12,8 @@ describe('CLI credentials', () => {
   it('takes --api-key first, and never reads the local key file for a remote target', () => {
     expect(apiKeyFor({ apiKey: ' smsgw_x ', target: '127.0.0.1:50051' })).toBe('smsgw_x');
     expect(apiKeyFor({ target: 'ingest.example:50051' })).toBe('');
+    // A client certificate is the credential: the local demo key is not added to it.
+    expect(apiKeyFor({ target: '127.0.0.1:50051', cert: 'client.pem' })).toBe('');
   });
 
   it('reads the admin token file, and says which option is missing', () => {

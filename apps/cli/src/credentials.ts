@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { Option, type Command } from 'commander';
 
 // The files npm start (tools/stack.cjs) writes for the local stack: the CLI finds them itself when
@@ -17,7 +18,13 @@ export function isLocalTarget(target: string): boolean {
 
 /** --target, --json and the credential option every command that calls the gateway takes. */
 export function gatewayOptions(command: Command, credential: 'api-key' | 'admin-token'): Command {
-  command.option('--json', 'print one JSON object').option('--target <host:port>', 'gateway gRPC address', DEFAULT_TARGET);
+  command
+    .option('--json', 'print one JSON object')
+    .option('--target <host:port>', 'gateway gRPC address', DEFAULT_TARGET)
+    .addOption(new Option('--tls', 'connect with TLS, trusting the system CAs (or --ca)').env('SMSGW_TLS'))
+    .addOption(new Option('--ca <file>', 'PEM CA bundle to trust for the gateway certificate (implies --tls)').env('SMSGW_CA_FILE'))
+    .addOption(new Option('--cert <file>', 'PEM client certificate for mTLS (with --key; implies --tls)').env('SMSGW_CERT_FILE'))
+    .addOption(new Option('--key <file>', 'PEM private key of --cert').env('SMSGW_KEY_FILE'));
   if (credential === 'api-key') {
     return command.addOption(new Option('--api-key <key>', `API key of the account (default for a local target: ${LOCAL_API_KEY_FILE.replace(ROOT + '/', '')}, written by npm start)`).env('SMSGW_API_KEY'));
   }
@@ -26,10 +33,34 @@ export function gatewayOptions(command: Command, credential: 'api-key' | 'admin-
 
 const readTrimmed = (file: string) => readFileSync(file, 'utf8').trim();
 
-/** The API key to send: --api-key / SMSGW_API_KEY, else the local stack's demo key; '' for none (the gateway then says what is missing). */
-export function apiKeyFor(opts: { apiKey?: string; target: string }): string {
+/** How to reach the gateway: TLS when --tls, --ca or --cert is given; the files read now, so a bad path fails with its name. */
+export interface TlsOptions {
+  tls?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+export function channelCredentials(opts: TlsOptions): ChannelCredentials {
+  if (!opts.tls && !opts.ca && !opts.cert) return credentials.createInsecure();
+  if (Boolean(opts.cert) !== Boolean(opts.key)) throw new Error('--cert and --key go together (a client certificate and its private key)');
+  const read = (file: string | undefined, what: string) => {
+    if (!file) return null;
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the ${what} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  };
+  return credentials.createSsl(read(opts.ca, 'CA file'), read(opts.key, 'key file'), read(opts.cert, 'certificate file'));
+}
+
+/**
+ * The API key to send: --api-key / SMSGW_API_KEY, else (no client certificate: that is the
+ * credential then) the local stack's demo key; '' for none (the gateway then says what is missing).
+ */
+export function apiKeyFor(opts: { apiKey?: string; target: string; cert?: string }): string {
   if (opts.apiKey) return opts.apiKey.trim();
-  if (isLocalTarget(opts.target) && existsSync(LOCAL_API_KEY_FILE)) return readTrimmed(LOCAL_API_KEY_FILE);
+  if (!opts.cert && isLocalTarget(opts.target) && existsSync(LOCAL_API_KEY_FILE)) return readTrimmed(LOCAL_API_KEY_FILE);
   return '';
 }
 

@@ -9,7 +9,8 @@ export function fail(err: unknown, json: boolean, target?: string): never {
   const e = err as Partial<ServiceError> & Error;
   let message = e.details || e.message;
   let code = e.code !== undefined ? grpcStatus[e.code] : 'ERROR';
-  if (e.code === grpcStatus.UNAVAILABLE && target) {
+  // UNAVAILABLE without a stable code is the transport's; with one ([ROUTING.CONFIG_NOT_PUBLISHED]) the server answered.
+  if (e.code === grpcStatus.UNAVAILABLE && target && !/\[[A-Z]+\.[A-Z_]+\]$/.test(message ?? '')) {
     message = `cannot reach smsgw at ${target}: is it running? (npm start, or --target host:port)`;
     code = 'UNAVAILABLE';
   }

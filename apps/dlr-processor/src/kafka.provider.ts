@@ -7,7 +7,7 @@ import type { DlrEnv } from './env';
 
 export const KAFKA = Symbol('KAFKA');
 
-/** Publishes sms.status.v1; a batch commits only after its status events are acknowledged. */
+/** Publishes sms.status.v1 (and the inbound router's events); a batch commits only after its events are acknowledged. */
 @Injectable()
 export class StatusProducer extends EventProducer implements OnModuleInit, OnApplicationShutdown {
   private connected = false;
@@ -25,7 +25,7 @@ export class StatusProducer extends EventProducer implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     const created = await ensureTopics(
       this.kafka,
-      topicSpecs([TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status, TOPICS.webhookFailed], this.config),
+      topicSpecs([TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw, TOPICS.status, TOPICS.webhookFailed, TOPICS.inbound, TOPICS.inboundRouted, TOPICS.inboundWebhookFailed], this.config),
     );
     if (created.length) this.logger.info({ topics: created }, 'created topics');
     await this.connect();
@@ -42,7 +42,7 @@ export const kafkaProviders = [
   {
     provide: KAFKA,
     inject: [CONFIG, LOGGER],
-    useFactory: (config: DlrEnv, logger: Logger) => createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dlr-processor`, logger }),
+    useFactory: (config: DlrEnv, logger: Logger) => createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-dlr-processor`, logger, security: config }),
   },
   StatusProducer,
 ];

@@ -2,7 +2,7 @@ import { Metadata, credentials, loadPackageDefinition, type ClientReadableStream
 import { execFile } from 'node:child_process';
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
-import type { CancelMessageResponse, Message, SendBatchRequest, SendBatchResponse, SendRequest, SendResponse, StatusUpdate } from '@smsgw/shared/util-proto';
+import type { CancelMessageResponse, InboundSms, Message, SendBatchRequest, SendBatchResponse, SendRequest, SendResponse, StatusUpdate } from '@smsgw/shared/util-proto';
 
 // The launcher is a plain script shared with npm start and the benchmark, not a library.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,6 +47,16 @@ export function smsClient(target: string, apiKey?: string) {
         stream.on('error', (error: ServiceError) => resolve({ updates, error }));
         stream.on('end', () => resolve({ updates }));
       }),
+    /** A WatchInbound stream: the messages so far (filled as they come), and cancel() to end it. */
+    watchInbound: (afterId = '') => {
+      const watch = (client as unknown as Record<string, (req: unknown, md: Metadata) => ClientReadableStream<InboundSms>>)['watchInbound'];
+      const stream = watch.call(client, { afterId }, metadata);
+      const received: InboundSms[] = [];
+      const state: { error?: ServiceError } = {};
+      stream.on('data', (m: InboundSms) => received.push(m));
+      stream.on('error', (error: ServiceError) => (state.error = error));
+      return { received, state, cancel: () => stream.cancel() };
+    },
     close: () => client.close(),
   };
 }

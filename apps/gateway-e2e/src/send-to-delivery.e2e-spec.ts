@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
-import { Encoding, MessageStatus, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
+import { Encoding, MessageStatus, RawReceipt, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { ROOT, eventually, smsClient, smsgw, startStack } from './gateway';
@@ -18,7 +18,7 @@ const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0
 // earlier run) stands in the way, and nothing of this run reaches a dev stack on the same broker.
 const KAFKA_TOPIC_PREFIX = `e2e-${Date.now().toString(36)}.`;
 setTopicPrefix(KAFKA_TOPIC_PREFIX);
-const PORTS = { simulatorSmpp: 12775, simulatorHttp: 18086, ingestHttp: 18081, ingestGrpc: 15051, encoderHttp: 18082, routerHttp: 18083, connectorHttp: 18084, dlrHttp: 18085 };
+const PORTS = { simulatorSmpp: 12775, simulatorHttp: 18086, ingestHttp: 18081, ingestGrpc: 15051, ingestApi: 18080, encoderHttp: 18082, routerHttp: 18083, connectorHttp: 18084, dlrHttp: 18085, consoleHttp: 18088, console: 18089, emailHttp: 18087, emailSmtp: 12525 };
 
 const GSM_TEXT = 'Your code is 123456. Valid for 5 minutes.';
 const UCS2_TEXT = 'Привет! '.repeat(18); // 144 UTF-16 units: 3 segments of at most 67
@@ -30,6 +30,8 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
   const db = new Client({ connectionString: DATABASE_URL });
   const kafka = new Kafka({ brokers: KAFKA_BROKERS.split(','), clientId: 'e2e-test', logLevel: logLevel.NOTHING });
   const restarts: string[] = [];
+  /** What an sms.submit.v1 record carries: the demo account's id and key. */
+  let submitHeaders: Record<string, string> = {};
 
   beforeAll(async () => {
     const carriersFile = join(work, 'carriers.yaml');
@@ -40,6 +42,8 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     stack = await startStack({ ports: PORTS, logDir: join(work, 'logs'), stateDir: join(work, 'state'), lockName: 'e2e', lockWaitMs: 600_000, what: 'gateway-e2e test', onRestart: (line: string) => restarts.push(line), env: { KAFKA_BROKERS, KAFKA_TOPIC_PREFIX, DATABASE_URL, CARRIERS_FILE: carriersFile, ROUTES_FILE: routesFile, LOG_LEVEL: 'debug' } });
     client = smsClient(`127.0.0.1:${PORTS.ingestGrpc}`, stack.apiKey);
     await db.connect();
+    const { rows } = await db.query("SELECT id FROM accounts WHERE name = 'demo'");
+    submitHeaders = { authorization: `Bearer ${stack.apiKey}`, 'smsgw-account': rows[0].id };
   }, 780_000); // may wait for another e2e stack to stop (tools/stack.cjs lock)
 
   afterAll(async () => {
@@ -69,7 +73,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(a.completedAt?.seconds).toBeGreaterThan(0);
   }, 60_000);
 
-  it('delivers the same messages published as events to sms.submit.v1, and rejects a garbage event with its reason', async () => {
+  it('delivers the same messages published as events to sms.submit.v1 (with the account and its key), and rejects a garbage or unauthenticated event with its reason', async () => {
     const ref = `e2e-${Date.now()}`;
     const producer = kafka.producer();
     await producer.connect();
@@ -77,10 +81,11 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
       topic: TOPICS.submit.name,
       acks: -1,
       messages: [
-        { key: `${ref}-1`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123456', from: 'SMSGW', text: GSM_TEXT, clientReference: `${ref}-gsm` })).finish()) },
-        { key: `${ref}-2`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123457', from: 'SMSGW', text: UCS2_TEXT, clientReference: `${ref}-ucs2` })).finish()) },
-        { key: `${ref}-garbage`, value: Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]) },
-        { key: `${ref}-bad-number`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: 'nonsense', from: 'SMSGW', text: 'x' })).finish()) },
+        { key: `${ref}-1`, headers: submitHeaders, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123456', from: 'SMSGW', text: GSM_TEXT, clientReference: `${ref}-gsm` })).finish()) },
+        { key: `${ref}-2`, headers: submitHeaders, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123457', from: 'SMSGW', text: UCS2_TEXT, clientReference: `${ref}-ucs2` })).finish()) },
+        { key: `${ref}-garbage`, headers: submitHeaders, value: Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]) },
+        { key: `${ref}-bad-number`, headers: submitHeaders, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: 'nonsense', from: 'SMSGW', text: 'x' })).finish()) },
+        { key: `${ref}-no-key`, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: '+447911123456', from: 'SMSGW', text: GSM_TEXT, clientReference: `${ref}-no-key` })).finish()) },
       ],
     });
     await producer.disconnect();
@@ -99,7 +104,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     await consumer.subscribe({ topic: TOPICS.submitRejected.name, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void rejected.set(message.key?.toString() ?? '', SubmitRejected.decode(message.value ?? Buffer.alloc(0))) });
     try {
-      await eventually('both bad events on sms.submit.rejected.v1', async () => (rejected.has(`${ref}-garbage`) && rejected.has(`${ref}-bad-number`) ? true : undefined));
+      await eventually('both bad events on sms.submit.rejected.v1', async () => (rejected.has(`${ref}-garbage`) && rejected.has(`${ref}-bad-number`) && rejected.has(`${ref}-no-key`) ? true : undefined));
     } finally {
       await consumer.disconnect();
     }
@@ -107,6 +112,10 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(Buffer.from(rejected.get(`${ref}-garbage`)!.originalValue)).toEqual(Buffer.from([0xff, 0xff, 0xff, 0x01, 0x02]));
     expect(rejected.get(`${ref}-bad-number`)).toMatchObject({ code: 'VALIDATION.INVALID_DESTINATION', field: 'to' });
     expect(rejected.get(`${ref}-bad-number`)!.reason).toContain('nonsense');
+    expect(rejected.get(`${ref}-no-key`)).toMatchObject({ code: 'AUTH.MISSING_KEY' });
+    // The events were sent as the demo account: its key reads them.
+    const { rows } = await db.query('SELECT id FROM messages WHERE client_reference = $1', [`${ref}-gsm`]);
+    expect((await client.getMessage({ id: rows[0].id })).clientReference).toBe(`${ref}-gsm`);
   }, 90_000);
 
   it('refuses bad requests with the field and reason, fails unroutable ones with NO_ROUTE, and delivers the messages around them', async () => {
@@ -171,6 +180,66 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     expect(await client.cancelMessage({ id: canceled.id })).toEqual({ canceled: true, status: MessageStatus.CANCELED });
   }, 60_000);
 
+  it('HTTP API: curl-equivalent calls through to DELIVERED, the SSE stream showing each change in order, and a cancel over HTTP', async () => {
+    const api = `http://127.0.0.1:${PORTS.ingestApi}`;
+    const auth = { authorization: `Bearer ${stack.apiKey}` };
+    const post = async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // Held for 3 s first, so the stream shows SCHEDULED and then every later status it sees.
+    const soon = await post('/v1/messages', { to: '+447911123470', from: 'SMSGW', text: 'Your code is 424242', sendAtMs: Date.now() + 3_000 }, { 'idempotency-key': `e2e-http-${KAFKA_TOPIC_PREFIX}` });
+    const later = await post('/v1/messages', { to: '+447911123471', from: 'SMSGW', text: 'See you next year', sendAtMs: Date.now() + 3_600_000 });
+    const now = await post('/v1/messages:batch', { messages: [{ to: '+447911123472', from: 'SMSGW', text: 'Right away' }, { to: 'nonsense', from: 'SMSGW', text: 'x' }] });
+    expect(soon).toMatchObject({ status: 202, body: { status: 'SCHEDULED', encoding: 'gsm7', segments: 1, duplicate: false } });
+    expect(later.status).toBe(202);
+    const results = now.body['results'] as { accepted?: { id: string }; error?: { code: string } }[];
+    expect(results[1].error?.code).toBe('VALIDATION.INVALID_DESTINATION');
+    const ids = [soon.body['id'], later.body['id'], results[0].accepted?.id] as string[];
+
+    // curl -N -H "Authorization: Bearer …" …/v1/messages/events?ids=a,b,c
+    const events: { event: string; data: { id?: string; status?: string } }[] = [];
+    const stream = (async () => {
+      const res = await fetch(`${api}/v1/messages/events?ids=${ids.join(',')}`, { headers: auth });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      let buffer = '';
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += Buffer.from(chunk).toString();
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (event) events.push({ event, data: JSON.parse(data ?? '{}') });
+        }
+      }
+    })();
+    await eventually('the held message in the stream', async () => (events.some((e) => e.data.id === ids[1] && e.data.status === 'SCHEDULED') ? true : undefined));
+    expect(await post(`/v1/messages/${ids[1]}:cancel`)).toEqual({ status: 200, body: { canceled: true, status: 'CANCELED' } });
+    await stream; // ends by itself once all three are final
+    expect(events[events.length - 1]).toEqual({ event: 'end', data: {} });
+    const ORDER = ['SCHEDULED', 'ACCEPTED', 'ROUTED', 'SUBMITTED', 'DELIVERED', 'CANCELED'];
+    const seen = (id: string) => events.filter((e) => e.event === 'status' && e.data.id === id).map((e) => e.data.status as string);
+    for (const id of ids) {
+      const statuses = seen(id);
+      // Forward only, each a change (no repeats), in the order the message went through them.
+      expect(statuses.map((s) => ORDER.indexOf(s))).toEqual([...new Set(statuses.map((s) => ORDER.indexOf(s)))].sort((a, b) => a - b));
+    }
+    expect(seen(ids[0])[0]).toBe('SCHEDULED');
+    expect(seen(ids[0]).at(-1)).toBe('DELIVERED');
+    expect(seen(ids[0]).length).toBeGreaterThanOrEqual(2);
+    expect(seen(ids[1])).toEqual(['SCHEDULED', 'CANCELED']);
+    expect(seen(ids[2]).at(-1)).toBe('DELIVERED');
+
+    // curl -H "Authorization: Bearer …" …/v1/messages/{id}
+    const read = await fetch(`${api}/v1/messages/${ids[0]}`, { headers: auth });
+    expect(await read.json()).toMatchObject({ id: ids[0], status: 'DELIVERED', to: '+447911123470', carrier: 'demo', segmentsDelivered: 1, completedAt: expect.any(String) });
+    const again = await post('/v1/messages', { to: '+447911123470', from: 'SMSGW', text: 'Your code is 424242' }, { 'idempotency-key': `e2e-http-${KAFKA_TOPIC_PREFIX}` });
+    expect(again.body).toMatchObject({ id: ids[0], duplicate: true });
+    const refused = await fetch(`${api}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect({ status: refused.status, type: refused.headers.get('content-type'), code: ((await refused.json()) as { code: string }).code }).toEqual({ status: 401, type: 'application/problem+json; charset=utf-8', code: 'AUTH.MISSING_KEY' });
+  }, 90_000);
+
   it('starts an app killed with SIGKILL again, and the pipeline delivers again', async () => {
     const entry = stack.processes.find((p) => p.app.name === 'dlr-processor')!;
     const killed = entry.child;
@@ -194,6 +263,17 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     };
     const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: ServiceError) => ({ code: e.code, details: e.details }));
     const SMS = { to: '+447911123470', from: 'SMSGW', text: 'Your code is 424242.' };
+
+    it('receipts unmatched lists a receipt whose stat word nobody mapped, with its reason (admin API)', async () => {
+      const smscId = `e2e-${run}-odd`;
+      const producer = kafka.producer();
+      await producer.connect();
+      const value = RawReceipt.encode(RawReceipt.create({ carrierId: 'demo', smscMessageId: smscId, shortMessage: `id:${smscId} sub:001 dlvrd:001 stat:GONE_FISHING err:000`, esmClass: 4, receivedAtMs: Date.now() })).finish();
+      await producer.send({ topic: TOPICS.dlrRaw.name, messages: [{ key: `demo/${smscId}`, value: Buffer.from(value) }] });
+      await producer.disconnect();
+      const listed = await eventually('the receipt listed as unmatched', async () => (await json(admin('receipts', 'unmatched', '--carrier', 'demo'))).receipts.find((r: { smscMessageId: string }) => r.smscMessageId === smscId));
+      expect(listed).toMatchObject({ carrier: 'demo', reason: 'DLR.UNKNOWN_STAT', statWord: 'GONE_FISHING', messageId: null, detail: expect.stringContaining('receiptStats') });
+    }, 60_000);
 
     it('refuses calls without a key, with a malformed key and with an unknown key: UNAUTHENTICATED with the code', async () => {
       const none = smsClient(target);
@@ -243,6 +323,12 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
         const watchedByB = await asB.watchStatus([id], 1500);
         expect(watchedByB.updates).toEqual([]);
         expect(watchedByB.error).toMatchObject({ code: grpcStatus.DEADLINE_EXCEEDED });
+        // Usage by day and status: A's message is A's (the API key's account, or any account with the admin token), not B's.
+        const today = new Date().toISOString().slice(0, 10);
+        const usageOfA = await json(smsgw(['usage', '--target', target, '--api-key', a.apiKey, '--json']));
+        expect(usageOfA).toMatchObject({ accountId: a.id, toDay: today, rows: [{ day: today, status: 'DELIVERED', messages: 1, segments: 1 }], total: { messages: 1, segments: 1 } });
+        expect(await json(admin('usage', '--account', `e2e-a-${run}`))).toEqual(usageOfA);
+        expect(await json(smsgw(['usage', '--target', target, '--api-key', b.apiKey, '--json']))).toMatchObject({ accountId: b.id, rows: [], total: { messages: 0 } });
         // Idempotency keys are per account: the same key in B is a new message.
         const first = await asA.send({ ...SMS, idempotencyKey: `k-${run}` });
         expect(await asA.send({ ...SMS, idempotencyKey: `k-${run}` })).toMatchObject({ id: first.id, duplicate: true });
@@ -298,7 +384,7 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
     it("an account's policy refuses a sender id, a country, a premium-rate number and private or http callbacks with their codes, on Send and per message in SendBatch", async () => {
       const account = await json(admin('accounts', 'create', `e2e-policy-${run}`));
       const set = await json(admin('accounts', 'policy', account.id, '--senders', 'ACME,OPS*', '--countries', 'GB,GG'));
-      expect(set).toEqual({ senders: ['ACME', 'OPS*'], countries: ['GB', 'GG'], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200 });
+      expect(set).toEqual({ senders: ['ACME', 'OPS*'], countries: ['GB', 'GG'], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200, pumpingMode: 'refuse', pumpingMinPerMinute: 1000, pumpingFactor: 10, defaultSender: '', emailSenders: [], emailReports: false });
       expect((await json(admin('accounts', 'show', account.id))).policy).toEqual(set);
       const c = smsClient(target, account.apiKey);
       const ok = { to: '+447911123470', from: 'ACME', text: 'Your code is 424242.' };
@@ -375,20 +461,22 @@ describe('one SMS from gRPC Send to its delivery receipt', () => {
       ];
       const noRoute = await client.send({ to: `+${N.us}`, from: `+${N.sender}`, text: 'Wombatry has nowhere to go' });
       const tooManySegments = await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Ёлкапалка '.repeat(80) });
-      const throttled = await client.send({ to: `+${N.throttled}`, from: 'SMSGW', text: 'Marmotte waits for tokens' });
+      // Refused before the throttled one: throttling pauses the carrier's whole topic, and a message
+      // fetched after that pause would wait for the faults to be cleared below.
       const refused = await client.send({ to: `+${N.refused}`, from: 'SMSGW', text: 'Narwhalish refused by the carrier' });
+      expect((await final(refused.id)).status).toBeGreaterThan(MessageStatus.DELIVERED);
+      const throttled = await client.send({ to: `+${N.throttled}`, from: 'SMSGW', text: 'Marmotte waits for tokens' });
       const badTo = await client.send({ to: `+${N.badTo}`, from: 'SMSGW', text: 'Ibisfly never leaves' }).catch((e: ServiceError) => e);
       expect(badTo).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
       const tooLong = await client.send({ to: `+${N.uk}`, from: 'SMSGW', text: 'Kakapoo '.repeat(300) }).catch((e: ServiceError) => e);
       expect(tooLong).toMatchObject({ code: grpcStatus.INVALID_ARGUMENT });
       const producer = kafka.producer();
       await producer.connect();
-      await producer.send({ topic: TOPICS.submit.name, acks: -1, messages: [{ key: 'log-kafka', value: Buffer.from(SendRequest.encode(SendRequest.create({ to: `+${N.kafkaTo}999999`, from: 'SMSGW', text: 'Okapiland over Kafka' })).finish()) }] });
+      await producer.send({ topic: TOPICS.submit.name, acks: -1, messages: [{ key: 'log-kafka', headers: submitHeaders, value: Buffer.from(SendRequest.encode(SendRequest.create({ to: `+${N.kafkaTo}999999`, from: 'SMSGW', text: 'Okapiland over Kafka' })).finish()) }] });
       await producer.disconnect();
       expect((await sim('/mo', { from: N.moFrom, to: N.moTo, text: 'Tapirsong from a phone' })).status).toBe(202);
 
       expect((await final(noRoute.id)).status).toBe(MessageStatus.FAILED);
-      expect((await final(refused.id)).status).toBeGreaterThan(MessageStatus.DELIVERED);
       expect(await final(tooManySegments.id)).toMatchObject({ status: MessageStatus.FAILED, reasonCode: 'ENCODING.TOO_MANY_SEGMENTS' });
       await eventually('the throttled submit', async () => (((await (await sim('/stats')).json()) as { submits: { faultStatus: number } }).submits.faultStatus >= 2 ? true : undefined));
       await sim('/faults', {});

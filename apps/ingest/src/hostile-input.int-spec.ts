@@ -6,6 +6,7 @@ import { Metadata, credentials, loadPackageDefinition, status, type ServiceError
 import { loadSync } from '@grpc/proto-loader';
 import type { INestApplication } from '@nestjs/common';
 import { createAccount } from '@smsgw/accounts/data-access-store';
+import { freePort } from '@smsgw/shared/data-access-db';
 import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { PG_POOL, startService } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
@@ -14,7 +15,6 @@ import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
 import { PROTO_ROOT, SendRequest, SubmitRejected } from '@smsgw/shared/util-proto';
 import fc from 'fast-check';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { createServer } from 'node:net';
 import type { Pool } from 'pg';
 import { AppModule } from './app.module';
 import { INGEST_ENV } from './env';
@@ -51,13 +51,9 @@ async function refusedWith(req: Partial<SendRequest>): Promise<string> {
   return /\[([A-Z_.]+)\]$/.exec(answer.error.details)?.[1] ?? '';
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+
+/** An sms.submit.v1 record's account and key. */
+let submitHeaders: Record<string, string> = {};
 
 beforeAll(async () => {
   setTopicPrefix(PREFIX);
@@ -69,8 +65,9 @@ beforeAll(async () => {
     httpPort: 0,
     grpc: grpcOptions(`127.0.0.1:${grpcPort}`),
   });
-  const { apiKey } = await createAccount(app.get<Pool>(PG_POOL), `hostile-${run}`);
+  const { apiKey, account } = await createAccount(app.get<Pool>(PG_POOL), `hostile-${run}`);
   metadata.set('authorization', `Bearer ${apiKey}`);
+  submitHeaders = { authorization: `Bearer ${apiKey}`, 'smsgw-account': account.id };
   const definition = loadSync('sms/v1/sms_service.proto', { includeDirs: [PROTO_ROOT], keepCase: false, longs: Number, defaults: true, oneofs: true });
   const pkg = loadPackageDefinition(definition) as unknown as { sms: { v1: { SmsService: new (t: string, c: unknown, o: object) => typeof client } } };
   newClient = () => new pkg.sms.v1.SmsService(`127.0.0.1:${grpcPort}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 32 * 1024 * 1024, 'grpc.use_local_subchannel_pool': 1 });
@@ -204,11 +201,21 @@ describe('sms.submit.v1 with random and truncated bytes', () => {
     await producer.send({
       topic: TOPICS.submit.name,
       acks: -1,
-      messages: [...bad.map((value, i) => ({ key: `bad-${i}`, value: Buffer.from(value), partition: 0 })), { key: 'good', value: Buffer.from(good), partition: 0 }],
+      messages: [...bad.map((value, i) => ({ key: `bad-${i}`, value: Buffer.from(value), partition: 0, headers: submitHeaders })), { key: 'good', value: Buffer.from(good), partition: 0, headers: submitHeaders }],
     });
     await producer.disconnect();
+    const decodes = (value: Uint8Array) => {
+      try {
+        SendRequest.decode(value);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // The rejections topic is read apart from sms.accepted.v1: wait for both, not for the good event only.
+    const settled = () => goodAccepted && bad.every((value, i) => rejected.has(`bad-${i}`) || decodes(value));
     const until = Date.now() + 60_000;
-    while (!goodAccepted && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    while (!settled() && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     expect(goodAccepted).toBe(true);
     // Bytes that happen to decode as a good request are accepted; every other one is set aside.
     const notRejected = bad.filter((_, i) => !rejected.has(`bad-${i}`));

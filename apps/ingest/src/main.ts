@@ -6,7 +6,9 @@ import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
 import { AppModule } from './app.module';
 import { INGEST_ENV } from './env';
+import { grpcCredentials } from './grpc/grpc-credentials';
 import { grpcOptions } from './grpc/grpc-options';
+import { HttpApiServer } from './http/http-api.server';
 
 const config = loadConfig(INGEST_ENV);
 setTopicPrefix(config.KAFKA_TOPIC_PREFIX);
@@ -14,11 +16,12 @@ const logger = createLogger({ app: 'ingest', level: config.LOG_LEVEL, redact: co
 
 runMain(logger, async () => {
   const registry = createMetricsRegistry('ingest');
-  await startService({
+  const app = await startService({
     module: AppModule.register({ logger, registry, config }),
     logger,
     httpPort: config.INGEST_HTTP_PORT,
-    grpc: grpcOptions(`0.0.0.0:${config.INGEST_GRPC_PORT}`),
+    grpc: grpcOptions(`0.0.0.0:${config.INGEST_GRPC_PORT}`, grpcCredentials(config, logger)),
   });
   logger.info({ grpcPort: config.INGEST_GRPC_PORT }, 'gRPC sms.v1.SmsService listening');
+  await app.get(HttpApiServer).listen(config.INGEST_API_PORT);
 });

@@ -13,7 +13,7 @@ import { opsJson, queries, read, rel, requireTool, run } from './ops';
 // Ports differ from npm start's and from gateway-e2e's so they can run side by side.
 const KAFKA_BROKERS = process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092';
 const DATABASE_URL = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/smsgw';
-const PORTS = { simulatorSmpp: 22775, simulatorHttp: 28086, ingestHttp: 28081, ingestGrpc: 25051, encoderHttp: 28082, routerHttp: 28083, connectorHttp: 28084, dlrHttp: 28085 };
+const PORTS = { simulatorSmpp: 22775, simulatorHttp: 28086, ingestHttp: 28081, ingestGrpc: 25051, ingestApi: 28080, encoderHttp: 28082, routerHttp: 28083, connectorHttp: 28084, dlrHttp: 28085, consoleHttp: 28088, console: 28089, emailHttp: 28087, emailSmtp: 22525 };
 const PROMETHEUS = '127.0.0.1:29090';
 // What Grafana would put in for the variables: every namespace and carrier, a short rate window
 // (the scrape interval is 1 s).

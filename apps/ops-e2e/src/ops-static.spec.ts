@@ -163,6 +163,7 @@ describe('Kubernetes manifests', () => {
         expect(s.spec.maxReplicaCount).toBeLessThanOrEqual(Math.floor(Number(allowed) / perReplica));
         const carrier = s.metadata.labels!['smsgw.io/carrier'];
         expect(kafka[0].metadata).toMatchObject({ topic: `sms.outbound.${carrier}.v1`, consumerGroup: `smsgw-connector-${carrier}` });
+        expect(kafka[1].metadata).toMatchObject({ topic: `sms.outbound.${carrier}.priority.v1`, consumerGroup: `smsgw-connector-${carrier}-priority` });
         const d = of(o, 'Deployment').find((x) => x.metadata.name === s.spec.scaleTargetRef.name)!;
         expect(d.spec.template.spec.containers[0].env).toContainEqual({ name: 'CARRIER_ID', value: carrier });
         expect(d.spec.strategy.rollingUpdate.maxSurge).toBe(0);
@@ -209,11 +210,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('uses only pinned images of Kafka (KRaft), PostgreSQL, Prometheus and Grafana', () => {
+  it('uses only pinned images of Kafka (KRaft), PostgreSQL, Redis, Prometheus and Grafana', () => {
     const external = Object.entries(services).filter(([, s]) => !s.build).map(([n, s]) => [n, s.image]);
     expect(Object.fromEntries(external)).toEqual({
       kafka: expect.stringMatching(/^apache\/kafka:\d+\.\d+\.\d+$/),
       postgres: expect.stringMatching(/^postgres:\d+(\.\d+)?-alpine$/),
+      redis: expect.stringMatching(/^redis:\d+\.\d+\.\d+-alpine$/),
       prometheus: expect.stringMatching(/^prom\/prometheus:v\d+\.\d+\.\d+$/),
       grafana: expect.stringMatching(/^grafana\/grafana:\d+\.\d+\.\d+$/),
     });
@@ -233,6 +235,7 @@ describe('docker-compose.yml', () => {
       const app = s.build.args.APP;
       const sources = [common, existsSync(rel('apps', app, 'src/env.ts')) ? read('apps', app, 'src/env.ts') : ''];
       if (app === 'smsc-simulator') sources.push(read('libs/smpp/feature-simulator/src/config/overrides.ts'));
+      if (sources[1].includes('ROUTING_SETTINGS')) sources.push(read('libs/routing/data-access-config/src/routing.settings.ts'));
       if (app === 'smpp-connector' && !existsSync(rel('apps', app, 'src/env.ts'))) sources.push(read('tools/stack.cjs'), 'CARRIERS_FILE');
       const known = new Set(sources.flatMap((t) => [...t.matchAll(/\b([A-Z][A-Z0-9_]{2,})\b/g)].map((m) => m[1])));
       for (const key of Object.keys(s.environment ?? {})) expect(`${name}: ${key}`).toBe(known.has(key) ? `${name}: ${key}` : `${name}: ${key} (not a setting of ${app})`);

@@ -86,8 +86,8 @@ export class SendsmsClient {
   }
 
   /** One sendsms request for one or more recipients (smsbox makes one message of each); resolves to the HTTP status. */
-  async send(to: string[], text: string, dlrUrl: string): Promise<number> {
-    const query = new URLSearchParams({ ...this.user, from: 'BENCH', to: to.join(' '), text, 'dlr-mask': String(DLR_MASK_FINAL), 'dlr-url': dlrUrl });
+  async send(to: string[], text: string, dlrUrl: string, options: { from?: string; dlrMask?: number } = {}): Promise<number> {
+    const query = new URLSearchParams({ ...this.user, from: options.from ?? 'BENCH', to: to.join(' '), text, 'dlr-mask': String(options.dlrMask ?? DLR_MASK_FINAL), 'dlr-url': dlrUrl });
     return this.get(`${this.url}?${query}`).catch((err: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
       // A kept-alive connection the server had just closed: send again once, on a new one.
       if (err.reusedSocket && err.code === 'ECONNRESET') return this.get(`${this.url}?${query}`);

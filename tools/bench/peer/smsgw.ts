@@ -55,6 +55,8 @@ export async function startSmsgw(options: { dir: string; ports: SmsgwPorts; simu
   writeFileSync(carriersFile, carriers.replace(/port: 2775\b/, `port: ${options.ports.simulatorSmpp}`));
   const topicPrefix = `peer-${Date.now().toString(36)}.`;
   const stack = await startStack({
+    // The pipeline Kannel is compared with: no console, email or SMPP server idling beside it.
+    apps: ['smsc-simulator', 'ingest', 'encoder', 'router', 'smpp-connector', 'dlr-processor'],
     ports: options.ports,
     logDir: join(options.dir, 'smsgw-logs'),
     stateDir: join(options.dir, 'smsgw-state'),

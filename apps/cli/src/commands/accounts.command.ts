@@ -1,15 +1,17 @@
-import type { Account, AccountPolicy, ApiKey } from '@smsgw/shared/util-proto';
+import { parsePriceMicros } from '@smsgw/routing/domain';
+import type { Account, AccountBalance, AccountPolicy, ApiKey } from '@smsgw/shared/util-proto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { gatewayOptions } from '../credentials';
 import { withAdmin } from '../grpc-client';
 import { printJson } from '../output';
+import { money } from './routing.command';
 
 const iso = (ms: number) => (ms ? new Date(ms).toISOString() : null);
 const accountView = (a: Account) => ({ id: a.id, name: a.name, enabled: a.enabled, createdAt: iso(a.createdAtMs) });
 const keyView = (k: ApiKey) => ({ keyId: k.keyId, accountId: k.accountId, createdAt: iso(k.createdAtMs), revokedAt: iso(k.revokedAtMs), lastUsedAt: iso(k.lastUsedAtMs) });
 const out = (line: string) => process.stdout.write(line + '\n');
 // What the gateway answers for an account without a stored policy, should a reply lack it.
-const EMPTY_POLICY: AccountPolicy = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200 };
+const EMPTY_POLICY: AccountPolicy = { senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ratePerSecond: 100, rateBurst: 200, pumpingMode: 'refuse', pumpingMinPerMinute: 1000, pumpingFactor: 10, defaultSender: '', emailSenders: [], emailReports: false };
 const positive = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
@@ -25,7 +27,31 @@ export function describePolicy(p: AccountPolicy): string {
     `special number types allowed: ${p.allowedNumberTypes.length ? p.allowedNumberTypes.join(',') : 'none'}`,
     `callbacks ${p.callbackHttp ? 'http or https' : 'https only'}, ${p.callbackPrivate ? 'private addresses allowed' : 'public addresses only'}`,
     `rate ${p.ratePerSecond}/s, burst ${p.rateBurst}`,
+    p.pumpingMode === 'off' ? 'pumping check off' : `pumping ${p.pumpingMode} above max(${p.pumpingMinPerMinute}/min, ${p.pumpingFactor} × usual) per country`,
+    `default sender ${p.defaultSender || 'none'}`,
+    `email senders ${any(p.emailSenders ?? [], 'sender')}`,
+    `email delivery reports ${p.emailReports ? 'on' : 'off'}`,
   ].join('; ');
+}
+/** "12.50" or "-3" → micro-units; refuses what is not a decimal with at most 6 places. */
+export function amountOption(value: string): number {
+  const negative = value.trim().startsWith('-');
+  const micros = parsePriceMicros(negative ? value.trim().slice(1) : value);
+  if (micros === undefined) throw new InvalidArgumentError('an amount such as 25 or 12.50 (at most 6 decimals)');
+  return negative ? -micros : micros;
+}
+const balanceView = (b: AccountBalance) =>
+  b.limited
+    ? { accountId: b.accountId, limited: true, currency: b.currency, balance: money(b.balanceMicros, b.currency), creditLimit: money(b.creditLimitMicros, b.currency), reserved: money(b.reservedMicros, b.currency), available: money(b.availableMicros, b.currency), spent: money(b.spentMicros, b.currency), micros: { balance: b.balanceMicros, creditLimit: b.creditLimitMicros, reserved: b.reservedMicros, available: b.availableMicros, spent: b.spentMicros } }
+    : { accountId: b.accountId, limited: false };
+function printBalance(b: AccountBalance, json: boolean): void {
+  const v = balanceView(b);
+  if (json) {
+    printJson(v);
+    return;
+  }
+  if (!('balance' in v)) out(`account ${b.accountId}: no balance, sends without limit (smsgw accounts credit ${b.accountId} <amount> makes it prepaid)`);
+  else out(`account ${b.accountId}: ${v.available} available (balance ${v.balance}, credit limit ${v.creditLimit}); ${v.reserved} reserved by messages in flight; ${v.spent} spent`);
 }
 const shownOnce = (apiKey: string) => out(`API key (shown once; only its hash is stored): ${apiKey}`);
 
@@ -61,12 +87,13 @@ export function registerAccounts(program: Command): void {
     .argument('<account>', 'account id or name')
     .action((account: string, opts) =>
       withAdmin(opts, async (client) => {
-        const { account: found, keys, policy = EMPTY_POLICY } = await client.getAccount(account);
+        const { account: found, keys, policy = EMPTY_POLICY, inbound } = await client.getAccount(account);
         if (!found) throw new Error(`the gateway sent no account for ${account}`);
-        const view = { ...accountView(found), policy, keys: keys.map(keyView) };
+        const view = { ...accountView(found), policy, inbound, keys: keys.map(keyView) };
         if (opts.json) return printJson(view);
         out(`${view.id}  ${view.enabled ? 'enabled' : 'disabled'}  ${view.name}  created ${view.createdAt}`);
         out(`  policy: ${describePolicy(policy)}`);
+        if (inbound) out(`  two-way: webhook ${inbound.webhookUrl || 'none'}; opt-outs per ${inbound.optoutScope || 'account'} (smsgw accounts inbound ${view.name})`);
         for (const k of view.keys) out(`  key ${k.keyId}  created ${k.createdAt}  ${k.revokedAt ? `revoked ${k.revokedAt}` : 'active'}  last used ${k.lastUsedAt ?? 'never'}`);
       }),
     );
@@ -83,6 +110,13 @@ export function registerAccounts(program: Command): void {
     .option('--no-callback-private', 'public callback addresses only')
     .option('--rate <n>', 'messages per second, all ingest replicas together (new accounts: 100)', positive)
     .option('--burst <n>', 'the most messages at once, from the rate to 60 times it (new accounts: 200); with --rate alone: twice the rate', positive)
+    .option('--pumping <mode>', 'SMS-pumping protection per destination country: refuse, hold (accept as HELD for an operator: smsgw holds), monitor (count only) or off (new accounts: refuse)')
+    .option('--pumping-min <n>', 'messages per minute to one country always allowed (new accounts: 1000)', positive)
+    .option('--pumping-factor <x>', "above that, a minute may hold this many times the account's usual rate to the country (new accounts: 10)", Number)
+    .option('--default-sender <id>', 'sender id for messages that name none (email without a [SENDER] subject tag); "" for none')
+    .option('--email-senders <list>', 'envelope senders allowed for email-to-SMS: addresses or @domains, comma-separated; "" for any', listOption)
+    .option('--email-reports', 'mail the sender of an email-to-SMS mail a delivery report once its SMS are final')
+    .option('--no-email-reports', 'no delivery reports by email')
     .action((account: string, opts) =>
       withAdmin(opts, async (client) => {
         let policy = (await client.getAccount(account)).policy ?? EMPTY_POLICY;
@@ -95,6 +129,12 @@ export function registerAccounts(program: Command): void {
           ratePerSecond: opts.rate,
           // A new rate without a burst: the gateway's default burst for it (twice the rate).
           rateBurst: opts.burst ?? (opts.rate !== undefined ? 0 : undefined),
+          pumpingMode: opts.pumping,
+          pumpingMinPerMinute: opts.pumpingMin,
+          pumpingFactor: opts.pumpingFactor,
+          defaultSender: opts.defaultSender,
+          emailSenders: opts.emailSenders,
+          emailReports: opts.emailReports,
         };
         const given = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
         if (Object.keys(given).length > 0) policy = await client.setAccountPolicy(account, { ...policy, ...given });
@@ -102,6 +142,26 @@ export function registerAccounts(program: Command): void {
         out(`account ${account}: ${describePolicy(policy)}`);
       }),
     );
+
+  admin(accounts, 'balance')
+    .description("show an account's prepaid balance: available, reserved by messages in flight, spent")
+    .argument('<account>', 'account id or name')
+    .action((account: string, opts) => withAdmin(opts, async (client) => printBalance(await client.getAccountBalance(account), opts.json)));
+
+  admin(accounts, 'credit')
+    .description('add credit to an account (a negative amount takes some back); the first credit makes it prepaid: each message then reserves its worst-case price at accept')
+    .argument('<account>', 'account id or name')
+    .argument('<amount>', 'in units of the currency, e.g. 25 or 12.50', amountOption)
+    .option('--currency <code>', "ISO 4217; default: the routes' currency (routes.yaml), and the balance's once it has one")
+    .option('--note <text>', 'why, kept in the ledger', '')
+    .action((account: string, amount: number, opts) => withAdmin(opts, async (client) => printBalance(await client.creditAccount(account, amount, (opts.currency ?? '').toUpperCase(), opts.note), opts.json)));
+
+  admin(accounts, 'update')
+    .description('change an account: --credit-limit lets its balance go that far below zero (an account without a balance gets one)')
+    .argument('<account>', 'account id or name')
+    .requiredOption('--credit-limit <amount>', 'in units of the currency, e.g. 100; 0 for prepaid only', amountOption)
+    .option('--currency <code>', "ISO 4217; default: the routes' currency, and the balance's once it has one")
+    .action((account: string, opts) => withAdmin(opts, async (client) => printBalance(await client.setCreditLimit(account, opts.creditLimit, (opts.currency ?? '').toUpperCase()), opts.json)));
 
   for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
     admin(accounts, name)

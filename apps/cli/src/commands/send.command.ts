@@ -1,4 +1,4 @@
-import { Encoding, MessageStatus, millisFromTimestamp } from '@smsgw/shared/util-proto';
+import { MessageStatus, millisFromTimestamp, encodingName } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
 import { gatewayOptions } from '../credentials';
 import { withClient } from '../grpc-client';
@@ -26,7 +26,7 @@ export function registerSend(program: Command): void {
       await withClient(opts, async (client) => {
         const res = await client.send({ to: opts.to, from: opts.from, text: opts.text, smartEncoding: !!opts.smart, clientReference: opts.reference ?? '', idempotencyKey: opts.idempotencyKey ?? '', sendAtMs });
         if (opts.json) {
-          printJson({ id: res.id, status: MessageStatus[res.status], encoding: Encoding[res.encoding].toLowerCase(), segments: res.segments, acceptedAt: new Date(millisFromTimestamp(res.acceptedAt) ?? 0).toISOString(), duplicate: res.duplicate });
+          printJson({ id: res.id, status: MessageStatus[res.status], encoding: encodingName(res.encoding), segments: res.segments, acceptedAt: new Date(millisFromTimestamp(res.acceptedAt) ?? 0).toISOString(), duplicate: res.duplicate });
         } else {
           process.stdout.write(`${res.id}\n`);
         }

@@ -1,8 +1,9 @@
-import { Encoding, MessageStatus, millisFromTimestamp, type Timestamp } from '@smsgw/shared/util-proto';
+import { MessageStatus, millisFromTimestamp, type Timestamp, encodingName } from '@smsgw/shared/util-proto';
 import type { Command } from 'commander';
 import { gatewayOptions } from '../credentials';
 import { withClient } from '../grpc-client';
 import { printJson } from '../output';
+import { money } from './routing.command';
 
 const iso = (ts: Timestamp | undefined) => {
   const ms = millisFromTimestamp(ts);
@@ -11,7 +12,7 @@ const iso = (ts: Timestamp | undefined) => {
 
 export function registerStatus(program: Command): void {
   gatewayOptions(program.command('status'), 'api-key')
-    .description('show a message: status, encoding, segments, carrier and timestamps')
+    .description('show a message: status, encoding, segments, carrier, route rule and price, timestamps')
     .argument('<id>', 'message id from send')
     .action((id: string, opts) =>
       withClient(opts, async (client) => {
@@ -19,10 +20,13 @@ export function registerStatus(program: Command): void {
         const view = {
           id: m.id,
           status: MessageStatus[m.status],
-          encoding: Encoding[m.encoding].toLowerCase(),
+          encoding: encodingName(m.encoding),
           segments: m.segments,
           segmentsDelivered: m.segmentsDelivered,
           carrier: m.carrier || null,
+          routeRule: m.routeRuleId || null,
+          pricePerSegment: m.priceCurrency ? money(m.pricePerSegmentMicros, m.priceCurrency) : null,
+          price: m.priceCurrency ? money(m.priceTotalMicros, m.priceCurrency) : null,
           reasonCode: m.reasonCode || null,
           reason: m.reason || null,
           clientReference: m.clientReference || null,

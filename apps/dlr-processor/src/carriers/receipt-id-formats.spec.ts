@@ -1,4 +1,4 @@
-import { ReceiptIdFormatError, receiptIdFormatsFromYaml } from './receipt-id-formats';
+import { ReceiptIdFormatError, receiptIdFormatsFromYaml, receiptSettingsFromYaml } from './receipt-id-formats';
 
 describe('receiptIdFormatsFromYaml', () => {
   it('reads receiptIdFormat per carrier and ignores everything else', () => {
@@ -19,5 +19,16 @@ describe('receiptIdFormatsFromYaml', () => {
     );
     expect(() => receiptIdFormatsFromYaml('carriers: [1]')).toThrow(ReceiptIdFormatError);
     expect(() => receiptIdFormatsFromYaml('carriers: {')).toThrow(/not valid YAML/);
+  });
+
+  it("reads each carrier's own stat words, by their comparison key, and refuses words mapped to no SMPP stat", () => {
+    const { statWords } = receiptSettingsFromYaml('carriers:\n  x:\n    receiptStats: { ok-done: DELIVRD, Fail: UNDELIV }\n');
+    expect(Object.fromEntries(statWords.get('x') ?? [])).toEqual({ OKDONE: 'DELIVRD', FAIL: 'UNDELIV' });
+    expect(() => receiptSettingsFromYaml('carriers:\n  x:\n    receiptStats: { OK: delivered }\n', 'c.yaml')).toThrow(/c\.yaml: carriers\.x\.receiptStats\.OK: expected one of DELIVRD/);
+  });
+
+  it("reads each carrier's SMSC validity for the expiry, and refuses what is not whole seconds up to 7 days", () => {
+    expect(Object.fromEntries(receiptSettingsFromYaml('carriers:\n  x:\n    smscValiditySeconds: 86400\n').validitySeconds)).toEqual({ x: 86400 });
+    expect(() => receiptSettingsFromYaml('carriers:\n  x:\n    smscValiditySeconds: 2w\n')).toThrow(/carriers\.x\.smscValiditySeconds: expected whole seconds/);
   });
 });

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { Encoding, MessageStatus, type StatusEvent } from '@smsgw/shared/util-proto';
+import { InboundAction, InboundMatch, MessageStatus, type InboundMessage, type StatusEvent, encodingName } from '@smsgw/shared/util-proto';
 
 /** The JSON a callback URL receives for one status change. */
 export interface WebhookBody {
@@ -40,22 +40,68 @@ export function webhookRequest(event: StatusEvent, secret: string, nowMs = Date.
     carrier: event.carrierId,
     reasonCode: event.reasonCode,
     reason: event.reason,
-    encoding: event.encoding ? (Encoding[event.encoding] ?? '').toLowerCase() : '',
+    encoding: encodingName(event.encoding),
     segments: event.segmentCount,
     segmentsDelivered: event.segmentsDelivered,
     occurredAt: iso(event.occurredAtMs),
     acceptedAt: iso(event.acceptedAtMs),
   };
-  const body = JSON.stringify(payload);
+  return signedRequest(event.callbackUrl, JSON.stringify(payload), `${event.messageId}.${payload.status}`, secret, nowMs);
+}
+
+/** The JSON an account's inbound webhook receives for one inbound message. */
+export interface InboundWebhookBody {
+  type: 'inbound';
+  id: string;
+  accountId: string;
+  from: string;
+  to: string;
+  text: string;
+  /** "message" (a reply), "opt_out", "opt_in" or "help". */
+  action: string;
+  keyword: string;
+  /** The account's last message to the handset from this number, if any. */
+  relatedMessageId: string;
+  /** "keyword", "number" or "conversation". */
+  match: string;
+  autoReplyMessageId: string;
+  carrier: string;
+  receivedAt: string;
+}
+
+const ACTION_NAMES: Record<number, string> = { [InboundAction.OPT_OUT]: 'opt_out', [InboundAction.OPT_IN]: 'opt_in', [InboundAction.HELP]: 'help' };
+const MATCH_NAMES: Record<number, string> = { [InboundMatch.KEYWORD]: 'keyword', [InboundMatch.NUMBER]: 'number', [InboundMatch.CONVERSATION]: 'conversation' };
+
+/** The POST for one routed inbound message, signed like status callbacks; X-Smsgw-Event-Id is "inbound.<id>". */
+export function inboundWebhookRequest(event: InboundMessage, secret: string, nowMs = Date.now()): WebhookRequest {
+  const payload: InboundWebhookBody = {
+    type: 'inbound',
+    id: event.id,
+    accountId: event.accountId,
+    from: event.fromE164 || event.from,
+    to: event.to,
+    text: event.text,
+    action: ACTION_NAMES[event.action] ?? 'message',
+    keyword: event.keyword,
+    relatedMessageId: event.relatedMessageId,
+    match: MATCH_NAMES[event.match] ?? '',
+    autoReplyMessageId: event.autoReplyMessageId,
+    carrier: event.carrierId,
+    receivedAt: iso(event.receivedAtMs),
+  };
+  return signedRequest(event.webhookUrl, JSON.stringify(payload), `inbound.${event.id}`, secret, nowMs);
+}
+
+function signedRequest(url: string, body: string, eventId: string, secret: string, nowMs: number): WebhookRequest {
   const timestamp = String(Math.floor(nowMs / 1000));
   const headers: Record<string, string> = {
     'content-type': 'application/json',
     'user-agent': 'smsgw-webhooks/1',
-    'x-smsgw-event-id': `${event.messageId}.${payload.status}`,
+    'x-smsgw-event-id': eventId,
     'x-smsgw-timestamp': timestamp,
   };
   if (secret) headers['x-smsgw-signature'] = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
-  return { url: event.callbackUrl, body, headers };
+  return { url, body, headers };
 }
 
 /** What a response (or its absence) means: done, try again later, or never (the receiver refuses it). */

@@ -1,11 +1,12 @@
 // Status callbacks against a real HTTP server and the real broker: events on sms.status.v1 with a
 // callback URL are POSTed there in order, retried when the receiver may recover, and dead-lettered
-// to sms.webhook.failed.v1 (with the reason) when it will not.
+// to sms.webhook.failed.v1 (with the reason) when it will not. The run has its own topics and
+// groups (a prefix): another suite's dlr-processor in the fixed group would take partitions away.
 import 'reflect-metadata';
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { EventProducer, TOPICS, createKafka } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
 import { HealthRegistry } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
@@ -15,10 +16,12 @@ import type { Consumer } from 'kafkajs';
 import { DLR_ENV } from '../env';
 import { StatusProducer } from '../kafka.provider';
 import { WebhookDispatcher } from './webhook.dispatcher';
+import { WebhookSender } from './webhook.sender';
 
 jest.setTimeout(60_000);
 
 const run = `${Date.now().toString(36)}${process.pid}`;
+setTopicPrefix(`webhooks-it-${run}.`);
 const config = loadConfig(DLR_ENV, { ...process.env, WEBHOOK_SECRET: 'it-secret', WEBHOOK_MAX_ATTEMPTS: '3', WEBHOOK_TIMEOUT_MS: '1000', LOG_LEVEL: 'warn' });
 const logger = createLogger({ app: 'webhooks-it', level: 'silent' });
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `webhooks-it-${run}`, logger });
@@ -63,7 +66,7 @@ beforeAll(async () => {
       failed.push({ value: StatusEvent.decode(message.value ?? Buffer.alloc(0)), headers });
     },
   });
-  dispatcher = new WebhookDispatcher(kafka, config, logger, registry, producer, new HealthRegistry());
+  dispatcher = new WebhookDispatcher(kafka, config, logger, new WebhookSender(config, registry), producer, new HealthRegistry());
   await dispatcher.onApplicationBootstrap();
 });
 

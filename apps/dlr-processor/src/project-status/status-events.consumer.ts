@@ -1,5 +1,5 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { TOPICS, startFetchConsumer } from '@smsgw/shared/data-access-kafka';
+import { consumerLiveness, TOPICS, startFetchConsumer } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -15,6 +15,7 @@ import { StatusProjector } from './status-projector.service';
 @Injectable()
 export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer: Consumer | undefined;
+  private liveness: (() => true | string) | undefined;
   private crashed: string | undefined;
 
   constructor(
@@ -24,7 +25,7 @@ export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     private readonly projector: StatusProjector,
     health: HealthRegistry,
   ) {
-    health.add('kafka-consumer', () => this.crashed ?? (this.consumer !== undefined || 'status consumer not started'));
+    health.add('kafka-consumer', () => this.crashed ?? this.liveness?.() ?? 'status consumer not started');
   }
 
   // After every onModuleInit, so the producer is connected before the first batch.
@@ -35,6 +36,7 @@ export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeAppli
       logger: this.logger,
       handle: (fetch) => this.projector.handle(fetch),
     });
+    this.liveness = consumerLiveness(this.consumer);
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.crashed = `status consumer crashed: ${payload.error.message}`;
     });

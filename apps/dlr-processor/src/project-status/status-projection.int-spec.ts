@@ -12,7 +12,10 @@ import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry, type Registry } from '@smsgw/shared/util-metrics';
 import { Encoding, MessageAccepted, MessageStatus as S, RawReceipt, StatusEvent, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
-import { getMessage, getMessages } from '@smsgw/status/data-access-store';
+import { getMessage, getMessages, listUnmatchedReceipts } from '@smsgw/status/data-access-store';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { AppModule } from '../app.module';
@@ -23,13 +26,17 @@ jest.setTimeout(120_000);
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const carrier = `itk-${run}`;
+// Only what the dlr-processor reads of the carriers file: this carrier's own receipt stat word.
+const carriersFile = join(mkdtempSync(join(tmpdir(), 'dlr-it-')), 'carriers.yaml');
+writeFileSync(carriersFile, `carriers:\n  ${carrier}:\n    receiptStats: { OK_DONE: DELIVRD }\n`);
 const env = {
   ...process.env,
   DLR_CONSUMER_GROUP: `smsgw-dlr-it-${run}`,
   DLR_EXPIRY_INTERVAL_SECONDS: '3600', // the test runs the sweep itself
   DLR_UNMATCHED_AFTER_SECONDS: '1',
+  DLR_ID_FORMAT_DETECTION_SECONDS: '1',
   LOG_LEVEL: 'warn',
-  CARRIERS_FILE: '/nonexistent/carriers.yaml',
+  CARRIERS_FILE: carriersFile,
 };
 const config = loadConfig(DLR_ENV, env);
 const logger = createLogger({ app: 'dlr-processor-it', level: process.env['DLR_IT_LOG_LEVEL'] ?? 'warn' });
@@ -152,6 +159,7 @@ afterAll(async () => {
   await statusConsumer?.disconnect();
   await producer.disconnect();
   await pool.query(`DELETE FROM receipt_correlation WHERE carrier_id = $1`, [carrier]);
+  await pool.query(`DELETE FROM unmatched_receipts WHERE carrier_id = $1`, [carrier]);
   await pool.query(`DELETE FROM segments WHERE message_id LIKE $1`, [`itk-${run}-%`]);
   await pool.query(`DELETE FROM messages WHERE id LIKE $1`, [`itk-${run}-%`]);
   await pool.end();
@@ -252,6 +260,46 @@ describe('dlr-processor over Kafka', () => {
     expect(await registry.metrics()).toMatch(new RegExp(`smsgw_receipts_unmatched_total\\{carrier="${carrier}",app="dlr-processor"\\} [1-9]`));
   });
 
+  it("reads the carrier's own stat word and common variants; an unknown word is kept as an unmatched receipt, counted, the message visibly pending", async () => {
+    const own = newId();
+    const variant = newId();
+    const strange = newId();
+    await publish(accepted(own), accepted(variant), accepted(strange), submitted(own, 0, 1), submitted(variant, 0, 1), submitted(strange, 0, 1));
+    await waitFor('SUBMITTED', async () => (await statusOf(strange)) === S.SUBMITTED);
+    const unknownStat = async () => Number((await registry.metrics()).match(new RegExp(`smsgw_dlr_unmatched_receipts_total\\{carrier="${carrier}",reason="DLR.UNKNOWN_STAT",app="dlr-processor"\\} (\\d+)`))?.[1] ?? 0);
+    const countedBefore = await unknownStat(); // an earlier test sent one too
+    await publish(receipt(own, 0, 'OK_DONE'), receipt(variant, 0, 'expird'), receipt(strange, 0, 'GONE_FISHING'));
+    await waitFor('own word DELIVERED', async () => (await statusOf(own)) === S.DELIVERED);
+    await waitFor('variant EXPIRED', async () => (await statusOf(variant)) === S.EXPIRED);
+    const listed = await waitFor('unknown stat listed', async () => (await listUnmatchedReceipts(pool, { carrierId: carrier, limit: 50 })).find((r) => r.smscMessageId === `${strange}-s0`));
+    expect(listed).toMatchObject({ reason: 'DLR.UNKNOWN_STAT', statWord: 'GONE_FISHING', messageId: strange, detail: expect.stringContaining('receiptStats') });
+    expect(await statusOf(strange)).toBe(S.SUBMITTED);
+    // Counted once the transaction has committed, a moment after the row is visible.
+    await waitFor('counted', async () => (await unknownStat()) === countedBefore + 1, 10_000);
+  });
+
+  it('a receipt no submit report claims in time is listed with its reason and counted once; a late report still claims it', async () => {
+    const orphan = newId();
+    const late = newId();
+    await publish(receipt(orphan, 0, 'DELIVRD'), receipt(late, 0, 'DELIVRD'));
+    await waitFor('receipt rows', async () => (await pool.query('SELECT 1 FROM receipt_correlation WHERE carrier_id = $1 AND smsc_message_id = ANY($2)', [carrier, [`${orphan}-s0`, `${late}-s0`]])).rowCount === 2);
+    await new Promise((r) => setTimeout(r, 1100));
+    const countedNow = async () => Number((await registry.metrics()).match(new RegExp(`smsgw_dlr_unmatched_receipts_total\\{carrier="${carrier}",reason="DLR.NO_SUBMIT_REPORT",app="dlr-processor"\\} (\\d+)`))?.[1]);
+    await app.get(ExpirySweeper).sweep();
+    const counted = await countedNow();
+    expect(counted).toBeGreaterThanOrEqual(2);
+    await app.get(ExpirySweeper).sweep();
+    expect(await countedNow()).toBe(counted); // each counted once
+    const list = await listUnmatchedReceipts(pool, { carrierId: carrier, limit: 100 });
+    expect(list.filter((r) => [`${orphan}-s0`, `${late}-s0`].includes(r.smscMessageId))).toEqual([
+      expect.objectContaining({ reason: 'DLR.NO_SUBMIT_REPORT', statWord: 'DELIVRD', messageId: '' }),
+      expect.objectContaining({ reason: 'DLR.NO_SUBMIT_REPORT', statWord: 'DELIVRD', messageId: '' }),
+    ]);
+    await publish(accepted(late), submitted(late, 0, 1));
+    await waitFor('late report matched', async () => (await statusOf(late)) === S.DELIVERED);
+    expect((await listUnmatchedReceipts(pool, { carrierId: carrier, limit: 100 })).map((r) => r.smscMessageId)).not.toContain(`${late}-s0`);
+  });
+
   it('many messages with their events shuffled across topics all end DELIVERED, statuses only moving forward', async () => {
     const ids = Array.from({ length: 200 }, newId);
     const events = ids.flatMap((id) => [accepted(id), submitted(id, 0, 2), submitted(id, 1, 2), receipt(id, 0, 'ENROUTE'), receipt(id, 0, 'DELIVRD'), receipt(id, 1, 'DELIVRD')]);
@@ -266,6 +314,42 @@ describe('dlr-processor over Kafka', () => {
       const seq = statusEvents.filter((e) => e.messageId === id);
       for (let i = 1; i < seq.length; i++) expect(seq[i].previousStatus).toBe(seq[i - 1].status);
       expect(seq[seq.length - 1].status).toBe(S.DELIVERED);
+    }
+  });
+
+  it('finds out that a carrier writes receipt ids in decimal and submit_sm_resp ids in hex, says so, and matches every receipt', async () => {
+    // A carrier the carriers file says nothing about (receiptIdFormat: same) that answers submit_sm
+    // in hex and writes its receipts in decimal: without detection every receipt stays unmatched.
+    const mixed = `itx-${run}`;
+    const base = BigInt(Date.now()) * 1000n;
+    const hexReport = (id: string, n: bigint) => submitted(id, 0, 1, { carrierId: mixed, smscMessageId: n.toString(16).toUpperCase() });
+    const decimalReceipt = (n: bigint): OutgoingEvent<RawReceipt> => ({
+      topic: TOPICS.dlrRaw,
+      key: `${mixed}/${n}`,
+      value: RawReceipt.create({ carrierId: mixed, smscMessageId: `00${n}`, shortMessage: `id:00${n} sub:001 dlvrd:001 submit date:2401311259 done date:2401311300 stat:DELIVRD err:000 text:`, receivedAtMs: Date.now() }),
+    });
+    try {
+      const before = Array.from({ length: 12 }, (_, i) => ({ id: newId(), n: base + BigInt(i) }));
+      await publish(...before.flatMap(({ id, n }) => [accepted(id), hexReport(id, n)]));
+      await waitFor('SUBMITTED', async () => (await getMessages(pool, before.map((m) => m.id))).every((m) => m.status === S.SUBMITTED));
+      await publish(...before.map(({ n }) => decimalReceipt(n)));
+      await waitFor('receipt rows', async () => (await pool.query('SELECT 1 FROM receipt_correlation WHERE carrier_id = $1 AND message_id IS NULL', [mixed])).rowCount === before.length);
+      await new Promise((r) => setTimeout(r, 1100));
+      await app.get(ExpirySweeper).sweep(); // marks them unmatched (DLR_UNMATCHED_AFTER_SECONDS: 1): what detection reads
+      await waitFor('all DELIVERED after detection', async () => (await getMessages(pool, before.map((m) => m.id))).every((m) => m.status === S.DELIVERED), 30_000);
+      const metrics = await registry.metrics();
+      expect(metrics).toMatch(new RegExp(`smsgw_receipt_id_format_detected\\{carrier="${mixed}",format="hex-to-decimal",app="dlr-processor"\\} 1`));
+      expect(metrics).toMatch(/smsgw_receipts_rematched_total\{app="dlr-processor"\} (1[2-9]|[2-9]\d)/);
+      // From now on both orders match at once, with no scan between.
+      const receiptFirst = { id: newId(), n: base + 100n };
+      const reportFirst = { id: newId(), n: base + 101n };
+      await publish(accepted(reportFirst.id), hexReport(reportFirst.id, reportFirst.n), decimalReceipt(receiptFirst.n));
+      await waitFor('SUBMITTED', async () => (await statusOf(reportFirst.id)) === S.SUBMITTED);
+      await publish(decimalReceipt(reportFirst.n), accepted(receiptFirst.id), hexReport(receiptFirst.id, receiptFirst.n));
+      await waitFor('both DELIVERED', async () => (await getMessages(pool, [receiptFirst.id, reportFirst.id])).every((m) => m.status === S.DELIVERED), 30_000);
+      expect((await listUnmatchedReceipts(pool, { carrierId: mixed, limit: 100 })).length).toBe(0);
+    } finally {
+      await pool.query(`DELETE FROM receipt_correlation WHERE carrier_id = $1`, [mixed]);
     }
   });
 });

@@ -5,12 +5,14 @@ import { LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { MessageAccepted, RawReceipt, StatusEvent, SubmitReport } from '@smsgw/shared/util-proto';
 import { SubmitOutcome } from '@smsgw/shared/util-proto';
-import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, type ProjectionResult, type Queryable } from '@smsgw/status/data-access-store';
+import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, recordUnreadableReceipts, type ProjectionResult, type Queryable, type UnreadableReceipt } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
 import { ReceiptIdFormats } from '../carriers/receipt-id-formats';
 import { PG_POOL } from '@smsgw/shared/feature-ops';
 import { StatusProducer } from '../kafka.provider';
 import { DlrMetrics } from './dlr.metrics';
+
+type RawReceiptEvent = DecodedEvent<RawReceipt> & { partition: number };
 
 /**
  * Projects one fetch (every partition of the three topics it returned) into the status store in
@@ -34,7 +36,7 @@ export class StatusProjector {
     const stop = this.metrics.batchSeconds.startTimer();
     const accepted: MessageAccepted[] = [];
     const reports: SubmitReport[] = [];
-    const raw: DecodedEvent<RawReceipt>[] = [];
+    const raw: RawReceiptEvent[] = [];
     for (const batch of fetch.batches) {
       switch (batch.topic) {
         case TOPICS.accepted.name:
@@ -44,7 +46,7 @@ export class StatusProjector {
           for (const e of this.decode(TOPICS.submitted, batch)) reports.push(e.value);
           break;
         case TOPICS.dlrRaw.name:
-          raw.push(...this.decode(TOPICS.dlrRaw, batch));
+          for (const e of this.decode(TOPICS.dlrRaw, batch)) raw.push({ ...e, partition: batch.partition });
           break;
         default:
           this.logger.warn({ topic: batch.topic }, 'batch from a topic the dlr-processor does not project; skipped');
@@ -52,10 +54,12 @@ export class StatusProjector {
       }
       this.metrics.events.inc({ topic: batch.topic }, batch.messages.length);
     }
-    const receipts = this.parseReceipts(raw);
+    const { receipts, unreadable } = this.parseReceipts(raw);
+    let stored: UnreadableReceipt[] = [];
     const lateMatches = await this.project(async (db) => {
       const events: StatusEvent[] = [];
       let late = 0;
+      stored = await recordUnreadableReceipts(db, unreadable);
       if (accepted.length) events.push(...(await projectAccepted(db, accepted)).events);
       if (reports.length) {
         const r = await projectSubmitReports(db, reports, (carrier) => this.formats.of(carrier));
@@ -68,6 +72,7 @@ export class StatusProjector {
     for (const r of reports) if (r.outcome === SubmitOutcome.UNKNOWN) this.metrics.submitUnknown.inc({ carrier: r.carrierId || 'none' });
     if (lateMatches) this.metrics.lateMatches.inc(lateMatches);
     for (const r of receipts) this.metrics.receipts.inc({ carrier: r.carrierId, stat: r.stat });
+    for (const r of stored) this.metrics.unmatchedReceipts.inc({ carrier: r.carrierId || 'none', reason: r.reason });
     const seconds = stop();
     this.logger.debug({ accepted: accepted.length, reports: reports.length, receipts: receipts.length, ms: Math.round(seconds * 1000) }, 'fetch projected');
   }
@@ -108,17 +113,20 @@ export class StatusProjector {
     return events;
   }
 
-  private parseReceipts(events: DecodedEvent<RawReceipt>[]): DeliveryReceipt[] {
+  /** Receipts understood, and those that are not: kept (unmatched_receipts) with their reason, never dropped. */
+  private parseReceipts(events: RawReceiptEvent[]): { receipts: DeliveryReceipt[]; unreadable: UnreadableReceipt[] } {
     const receipts: DeliveryReceipt[] = [];
-    for (const { value, offset } of events) {
+    const unreadable: UnreadableReceipt[] = [];
+    for (const { value, offset, partition } of events) {
       try {
-        receipts.push(parseReceipt(value, this.formats.of(value.carrierId)));
+        receipts.push(parseReceipt(value, this.formats.of(value.carrierId), this.formats.statWords(value.carrierId)));
       } catch (err) {
         if (!(err instanceof ReceiptError)) throw err;
         this.metrics.receipts.inc({ carrier: value.carrierId || 'none', stat: 'INVALID' });
-        this.logger.warn({ code: err.code, carrier: value.carrierId, offset }, err.message);
+        this.logger.warn({ code: err.code, carrier: value.carrierId, smscMessageId: err.smscMessageId, statWord: err.statWord, offset }, `${err.message}; kept as an unmatched receipt (smsgw receipts unmatched)`);
+        unreadable.push({ carrierId: value.carrierId, smscMessageId: err.smscMessageId, reason: err.code, detail: err.message, statWord: err.statWord, receivedAtMs: value.receivedAtMs, source: `${partition}/${offset}/${value.receivedAtMs}` });
       }
     }
-    return receipts;
+    return { receipts, unreadable };
   }
 }

@@ -1,15 +1,14 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { consumerLiveness, EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import { Encoding, heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitReport } from '@smsgw/shared/util-proto';
+import { heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitReport, encodingName } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EncoderEnv } from '../env';
 import { encodeMessage, type EncoderRules } from './encode-message';
 
-const ENCODING_LABEL: Record<number, string> = { [Encoding.GSM7]: 'gsm7', [Encoding.UCS2]: 'ucs2', [Encoding.LATIN1]: 'latin1' };
 
 /**
  * sms.accepted.v1 → sms.encoded.v1 (or a FAILED report on sms.submitted.v1), a batch at a time.
@@ -21,6 +20,7 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
   private readonly producer: EventProducer;
   private readonly rules: EncoderRules;
   private consumer: Consumer | undefined;
+  private liveness: (() => true | string) | undefined;
   private readonly encoded;
   private readonly segments;
   private readonly failed;
@@ -32,14 +32,14 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
     @Inject(METRICS) registry: Registry,
     health: HealthRegistry,
   ) {
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-encoder`, logger });
+    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-encoder`, logger, security: config });
     this.producer = new EventProducer(this.kafka);
     this.rules = { maxSegments: config.ENCODER_MAX_SEGMENTS, nationalLanguages: config.ENCODER_NATIONAL_LANGUAGES as NationalLanguage[] };
     this.encoded = counter(registry, 'smsgw_messages_encoded_total', 'Messages encoded, by encoding.', ['encoding']);
     this.segments = counter(registry, 'smsgw_segments_encoded_total', 'Segments the encoded messages take, by encoding.', ['encoding']);
     this.failed = counter(registry, 'smsgw_messages_encode_failed_total', 'Messages that could not be encoded, by reason.', ['reason']);
     this.stageSeconds = histogram(registry, 'smsgw_stage_latency_seconds', 'Time from acceptance to the end of each pipeline stage.', ['stage']);
-    health.add('kafka-consumer', () => this.consumer !== undefined || 'sms.accepted.v1 consumer not started');
+    health.add('kafka-consumer', () => this.liveness?.() ?? 'sms.accepted.v1 consumer not started');
   }
 
   async onModuleInit(): Promise<void> {
@@ -51,6 +51,7 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
       logger: this.logger,
       handle: (fetch) => this.handle(fetch),
     });
+    this.liveness = consumerLiveness(this.consumer);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -75,7 +76,7 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
     for (const event of out) {
       if (event.topic === TOPICS.encoded) {
         const value = event.value as MessageEncoded;
-        const encoding = ENCODING_LABEL[value.encoding];
+        const encoding = encodingName(value.encoding);
         this.encoded.inc({ encoding });
         this.segments.inc({ encoding }, value.segmentCount);
         this.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);

@@ -1,9 +1,8 @@
 import { EncodingError, count, type NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
-import { Encoding, MessageAccepted, MessageEncoded, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
+import { MessageAccepted, MessageEncoded, SubmitOutcome, SubmitReport, encodingOfName, WHOLE_MESSAGE } from '@smsgw/shared/util-proto';
 
-const ENCODINGS = { gsm7: Encoding.GSM7, ucs2: Encoding.UCS2, latin1: Encoding.LATIN1 } as const;
 
 export interface EncoderRules {
   maxSegments: number;
@@ -24,7 +23,7 @@ export function encodeMessage(message: MessageAccepted, rules: EncoderRules, now
       value: MessageEncoded.create({
         message,
         text: result.text,
-        encoding: ENCODINGS[result.encoding],
+        encoding: encodingOfName(result.encoding),
         nationalLanguage: result.national ?? '',
         segmentCount: result.segments,
         units: result.units,
@@ -39,7 +38,7 @@ export function encodeMessage(message: MessageAccepted, rules: EncoderRules, now
       key: message.id,
       value: SubmitReport.create({
         messageId: message.id,
-        segmentIndex: -1,
+        segmentIndex: WHOLE_MESSAGE,
         outcome: SubmitOutcome.FAILED,
         reasonCode: err.code,
         reason: err.message,

@@ -50,10 +50,15 @@ export class ApiKeyAuthenticator implements OnModuleInit, BeforeApplicationShutd
   }
 
   /** The caller's account; throws AuthError (refused) or the database's error (could not check). */
-  async authenticate(metadata: Metadata | undefined): Promise<Principal> {
+  authenticate(metadata: Metadata | undefined): Promise<Principal> {
+    const header = metadata?.get('authorization')[0];
+    return this.authenticateHeader(header === undefined ? undefined : String(header));
+  }
+
+  /** The same for an `authorization` value itself ("Bearer <key>"): the HTTP API's header, an sms.submit.v1 record's header. */
+  async authenticateHeader(header: string | undefined): Promise<Principal> {
     try {
-      const header = metadata?.get('authorization')[0];
-      const parsed = parseApiKey(presentedApiKey(header === undefined ? undefined : String(header)));
+      const parsed = parseApiKey(presentedApiKey(header));
       const principal = verifyApiKey(parsed, await this.cache.get(parsed.keyId));
       this.lastUsed.set(principal.keyId, Date.now());
       return principal;

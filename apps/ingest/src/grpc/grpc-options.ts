@@ -1,5 +1,5 @@
 import { ReflectionService } from '@grpc/reflection';
-import type { Server } from '@grpc/grpc-js';
+import type { Server, ServerCredentials } from '@grpc/grpc-js';
 import { Transport, type GrpcOptions } from '@nestjs/microservices';
 import { PROTO_ROOT, SMS_PROTO_FILES } from '@smsgw/shared/util-proto';
 import { HealthImplementation } from 'grpc-health-check';
@@ -7,11 +7,13 @@ import { HealthImplementation } from 'grpc-health-check';
 /** Serving status per gRPC service; the ingest flips it with its Kafka producer's state. */
 export const grpcHealth = new HealthImplementation({ '': 'NOT_SERVING', 'sms.v1.SmsService': 'NOT_SERVING' });
 
-export function grpcOptions(url: string): GrpcOptions {
+/** The gRPC server's options; no credentials: plaintext (tests, and INGEST_ALLOW_PLAINTEXT via grpcCredentials). */
+export function grpcOptions(url: string, credentials?: ServerCredentials): GrpcOptions {
   return {
     transport: Transport.GRPC,
     options: {
       url,
+      credentials,
       package: 'sms.v1',
       protoPath: SMS_PROTO_FILES,
       // Matches the ts-proto options: camelCase fields, int64 as number, defaults filled in.

@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
-import { AccountError, AuthError, PolicyError } from '@smsgw/accounts/domain';
+import { AccountError, AuthError, PolicyError, PumpingSuspectedError, RateLimitedError } from '@smsgw/accounts/domain';
 import { ValidationError } from '@smsgw/messages/domain';
+import { invalidRateCard, invalidRules } from '@smsgw/routing/domain';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { toRpcError } from './rpc-errors';
 
@@ -13,6 +14,18 @@ describe('toRpcError', () => {
       expect(answer(new PolicyError(code, 'from', 'not for you'))).toEqual({ code: status.PERMISSION_DENIED, message: `not for you [${code}]` });
     }
     expect(answer(new PolicyError('POLICY.CALLBACK_URL_NOT_ALLOWED', 'callback_url', 'callback_url must be https'))).toEqual({ code: status.INVALID_ARGUMENT, message: 'callback_url must be https [POLICY.CALLBACK_URL_NOT_ALLOWED]' });
+  });
+
+  it('gives the rate limit and the pumping check RESOURCE_EXHAUSTED with the wait in the message and the retry-after-ms trailer', () => {
+    for (const err of [new RateLimitedError(420, 100), new PumpingSuspectedError('NG', 30_000)]) {
+      const rpc = toRpcError(err, logger, 'unavailable').getError() as { code: number; message: string; metadata: { get(k: string): unknown[] } };
+      expect([rpc.code, rpc.message.endsWith(`[${err.code}]`), rpc.metadata.get('retry-after-ms')]).toEqual([status.RESOURCE_EXHAUSTED, true, [String(err.retryAfterMs)]]);
+    }
+  });
+
+  it('a bad rate card is INVALID_ARGUMENT, route rules that cannot be loaded FAILED_PRECONDITION', () => {
+    expect(answer(invalidRateCard('uk.csv line 3', 'price "x"'))).toEqual({ code: status.INVALID_ARGUMENT, message: 'uk.csv line 3: price "x" [ROUTING.INVALID_RATE_CARD]' });
+    expect(answer(invalidRules('routes.yaml', 'bad'))).toMatchObject({ code: status.FAILED_PRECONDITION });
   });
 
   it('keeps the other typed errors as they were, and hides anything else behind UNAVAILABLE', () => {

@@ -1,15 +1,17 @@
 import { status, type Metadata } from '@grpc/grpc-js';
 import { Controller, Inject } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
-import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
+import { LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import {
+  CallerAccount,
   CancelMessageRequest,
   CancelMessageResponse,
   Channel,
+  GetCallerAccountRequest,
   GetMessageRequest,
+  GetUsageRequest,
   Message,
-  MessageStatus,
   SendBatchRequest,
   SendBatchResponse,
   SendRequest,
@@ -17,18 +19,23 @@ import {
   SmsServiceController,
   SmsServiceControllerMethods,
   StatusUpdate,
+  Usage,
   WatchStatusRequest,
+  type InboundSms,
+  type WatchInboundRequest,
 } from '@smsgw/shared/util-proto';
-import { Observable } from 'rxjs';
+import { Observable, catchError, throwError } from 'rxjs';
+import { CancelMessageService } from '../cancel-message/cancel-message.service';
+import type { Principal } from '@smsgw/accounts/domain';
 import { ApiKeyAuthenticator } from '../authenticate/api-key.authenticator';
-import type { IngestEnv } from '../env';
+import { ClientCertificateAuthenticator } from '../authenticate/client-certificate.authenticator';
+import { IntakeTokenAuthenticator, type IntakePrincipal } from '../authenticate/intake-token.authenticator';
 import { MessageReader } from '../get-message/message.reader';
-import { SchedulerService } from '../schedule-message/scheduler.service';
+import { UsageReader } from '../get-usage/usage.reader';
 import { SendMessageService } from '../send-message/send-message.service';
+import { StatusWatch } from '../watch-status/status-watch';
+import { InboundWatch } from '../watch-inbound/inbound-watch';
 import { toRpcError } from './rpc-errors';
-
-const FINAL = new Set([MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.EXPIRED, MessageStatus.REJECTED, MessageStatus.FAILED, MessageStatus.CANCELED]);
-const WATCH_POLL_MS = 250;
 
 /**
  * sms.v1.SmsService over gRPC. Every method first authenticates the caller's API key; messages
@@ -40,38 +47,38 @@ export class SmsGrpcController implements SmsServiceController {
   constructor(
     private readonly sending: SendMessageService,
     private readonly reader: MessageReader,
-    private readonly scheduler: SchedulerService,
+    private readonly watching: StatusWatch,
+    private readonly canceling: CancelMessageService,
     private readonly auth: ApiKeyAuthenticator,
-    @Inject(CONFIG) private readonly config: IngestEnv,
+    private readonly certificates: ClientCertificateAuthenticator,
+    private readonly intake: IntakeTokenAuthenticator,
+    private readonly usage: UsageReader,
+    private readonly inboundWatch: InboundWatch,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async send(request: SendRequest, metadata?: Metadata): Promise<SendResponse> {
+  async send(request: SendRequest, metadata?: Metadata, call?: unknown): Promise<SendResponse> {
     try {
-      const { accountId, policy } = await this.auth.authenticate(metadata);
-      return await this.sending.send(request, Channel.GRPC, accountId, policy);
+      const { accountId, policy, channel } = await this.principal(metadata, call);
+      return await this.sending.send(request, channel ?? Channel.GRPC, accountId, policy);
     } catch (err) {
       throw this.toRpcError(err);
     }
   }
 
-  async sendBatch(request: SendBatchRequest, metadata?: Metadata): Promise<SendBatchResponse> {
+  async sendBatch(request: SendBatchRequest, metadata?: Metadata, call?: unknown): Promise<SendBatchResponse> {
     try {
-      const { accountId, policy } = await this.auth.authenticate(metadata);
-      const n = request.messages.length;
-      if (n === 0 || n > this.config.INGEST_MAX_BATCH) {
-        throw new RpcException({ code: status.INVALID_ARGUMENT, message: `messages: a batch holds 1 to ${this.config.INGEST_MAX_BATCH} messages, got ${n}; split it [VALIDATION.BATCH_SIZE]` });
-      }
-      return { results: await this.sending.sendBatch(request.messages, Channel.GRPC, accountId, policy) };
+      const { accountId, policy, channel } = await this.principal(metadata, call);
+      return { results: await this.sending.sendBatch(request.messages, channel ?? Channel.GRPC, accountId, policy) };
     } catch (err) {
       throw this.toRpcError(err);
     }
   }
 
-  async getMessage(request: GetMessageRequest, metadata?: Metadata): Promise<Message> {
+  async getMessage(request: GetMessageRequest, metadata?: Metadata, call?: unknown): Promise<Message> {
     let message: Message | undefined;
     try {
-      const { accountId } = await this.auth.authenticate(metadata);
+      const { accountId } = await this.principal(metadata, call);
       [message] = await this.reader.find([request.id], accountId);
     } catch (err) {
       throw this.toRpcError(err);
@@ -82,55 +89,57 @@ export class SmsGrpcController implements SmsServiceController {
     return message;
   }
 
-  /**
-   * Polls the status store (bounded: at most 1,000 ids) and streams each change until all are
-   * final. Ids of other accounts never appear, like ids that do not exist.
-   */
-  watchStatus(request: WatchStatusRequest, metadata?: Metadata): Observable<StatusUpdate> {
-    const ids = [...new Set(request.ids)];
-    return new Observable<StatusUpdate>((subscriber) => {
-      const seen = new Map<string, MessageStatus>();
-      let timer: NodeJS.Timeout | undefined;
-      let closed = false;
-      const poll = async () => {
-        try {
-          // Every poll: a key revoked mid-stream ends the stream within KEY_CACHE_MS and a poll.
-          const { accountId } = await this.auth.authenticate(metadata);
-          if (ids.length === 0 || ids.length > 1000) {
-            throw new RpcException({ code: status.INVALID_ARGUMENT, message: `ids: watch 1 to 1000 messages, got ${ids.length}` });
-          }
-          const pending = ids.filter((id) => !FINAL.has(seen.get(id) ?? MessageStatus.UNSPECIFIED));
-          for (const m of await this.reader.find(pending, accountId)) {
-            if (seen.get(m.id) === m.status) continue;
-            seen.set(m.id, m.status);
-            subscriber.next({ id: m.id, status: m.status, reasonCode: m.reasonCode, reason: m.reason, clientReference: m.clientReference, updatedAt: m.updatedAt });
-          }
-          if (ids.every((id) => FINAL.has(seen.get(id) ?? MessageStatus.UNSPECIFIED))) subscriber.complete();
-          else if (!closed) timer = setTimeout(poll, WATCH_POLL_MS);
-        } catch (err) {
-          subscriber.error(this.toRpcError(err));
-        }
-      };
-      void poll();
-      return () => {
-        closed = true;
-        clearTimeout(timer);
-      };
-    });
+  /** Streams each change until all are final (see StatusWatch); another account's ids never appear. */
+  watchStatus(request: WatchStatusRequest, metadata?: Metadata, call?: unknown): Observable<StatusUpdate> {
+    return this.watching.watch(request.ids, () => this.principal(metadata, call)).pipe(catchError((err) => throwError(() => this.toRpcError(err))));
   }
 
-  async cancelMessage(request: CancelMessageRequest, metadata?: Metadata): Promise<CancelMessageResponse> {
+  /** Streams the account's inbound messages after request.afterId, then each new one, until the caller cancels (see InboundWatch). */
+  watchInbound(request: WatchInboundRequest, metadata?: Metadata, call?: unknown): Observable<InboundSms> {
+    return this.inboundWatch.watch(request.afterId, () => this.principal(metadata, call)).pipe(catchError((err) => throwError(() => this.toRpcError(err))));
+  }
+
+  async cancelMessage(request: CancelMessageRequest, metadata?: Metadata, call?: unknown): Promise<CancelMessageResponse> {
+    let outcome: CancelMessageResponse | undefined;
     try {
-      const { accountId } = await this.auth.authenticate(metadata);
-      const [message] = await this.reader.find([request.id], accountId);
-      if (!message) throw new RpcException({ code: status.NOT_FOUND, message: `id: no message ${request.id}` });
-      // Only a scheduled message not yet released can be canceled; anything else is on its way.
-      if (message.status !== MessageStatus.SCHEDULED) return { canceled: message.status === MessageStatus.CANCELED, status: message.status };
-      const canceled = await this.scheduler.cancel(request.id);
-      return { canceled, status: canceled ? MessageStatus.CANCELED : message.status };
+      const { accountId } = await this.principal(metadata, call);
+      outcome = await this.canceling.cancel(request.id, accountId);
     } catch (err) {
       throw this.toRpcError(err);
     }
+    if (!outcome) throw new RpcException({ code: status.NOT_FOUND, message: `id: no message ${request.id}` });
+    return outcome;
+  }
+
+  async getUsage(request: GetUsageRequest, metadata?: Metadata, call?: unknown): Promise<Usage> {
+    try {
+      const { accountId } = await this.principal(metadata, call);
+      return await this.usage.usage(accountId, request.fromDay, request.toDay);
+    } catch (err) {
+      throw this.toRpcError(err);
+    }
+  }
+
+  async getCallerAccount(_request: GetCallerAccountRequest, metadata?: Metadata, call?: unknown): Promise<CallerAccount> {
+    try {
+      const { accountId, accountName, keyId, policy } = await this.principal(metadata, call);
+      return { accountId, accountName: accountName ?? '', keyId, policy };
+    } catch (err) {
+      throw this.toRpcError(err);
+    }
+  }
+
+  /**
+   * The caller: an intake channel's account (intake token + account metadata), else its API key,
+   * else (no authorization metadata) its mapped client certificate, else AUTH.MISSING_KEY.
+   */
+  private async principal(metadata: Metadata | undefined, call: unknown): Promise<Principal & Partial<Pick<IntakePrincipal, 'channel'>>> {
+    if (metadata && this.intake.applies(metadata)) return this.intake.authenticate(metadata);
+    if (!metadata?.get('authorization').length) {
+      const byCertificate = await this.certificates.authenticate(call);
+      if (byCertificate) return byCertificate;
+    }
+    return this.auth.authenticate(metadata);
   }
 
   private toRpcError(err: unknown): RpcException {

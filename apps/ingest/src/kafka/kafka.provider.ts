@@ -47,7 +47,7 @@ export const kafkaProviders = [
   {
     provide: KAFKA,
     inject: [CONFIG, LOGGER],
-    useFactory: (config: IngestEnv, logger: Logger) => createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger }),
+    useFactory: (config: IngestEnv, logger: Logger) => createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-ingest`, logger, security: config }),
   },
   IngestProducer,
 ];

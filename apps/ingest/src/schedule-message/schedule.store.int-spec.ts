@@ -45,8 +45,8 @@ afterAll(async () => {
 describe('ScheduleStore (PostgreSQL)', () => {
   it('holds each message once and releases it when due, with the event bytes as held', async () => {
     const now = Date.now();
-    expect(await store.hold([held('due', now - 1_000), held('later', now + 60_000), held('due', now - 1_000)])).toBe(2);
-    expect(await store.hold([held('due', now - 1_000)])).toBe(0); // a redelivered event
+    expect(await store.hold([held('due', now - 1_000), held('later', now + 60_000), held('due', now - 1_000)])).toEqual({ scheduled: 2, pumping: 0 });
+    expect(await store.hold([held('due', now - 1_000)])).toEqual({ scheduled: 0, pumping: 0 }); // a redelivered event
     let bytes = '';
     expect(await releaseMine(async (due) => void (bytes = Buffer.from(due[0].accepted).toString()))).toEqual(['due']);
     expect(bytes).toBe('event due');
@@ -85,7 +85,7 @@ describe('ScheduleStore (PostgreSQL)', () => {
     expect(await store.cancel(id('gone'))).toBe('released');
 
     expect(await store.cancel(id('early'))).toBe('canceled'); // the accepted event has not reached the scheduler yet
-    expect(await store.hold([held('early', now - 5)])).toBe(0);
+    expect(await store.hold([held('early', now - 5)])).toEqual({ scheduled: 0, pumping: 0 });
     expect(await state('early')).toBe('canceled');
     expect(await releaseMine()).toEqual([]);
   });

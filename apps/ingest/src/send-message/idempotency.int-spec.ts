@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TOPICS, setTopicPrefix, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { createAccount } from '@smsgw/accounts/data-access-store';
 import { PG_POOL } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
@@ -16,8 +17,9 @@ import { AppModule } from '../app.module';
 import { INGEST_ENV } from '../env';
 import { IngestProducer } from '../kafka/kafka.provider';
 import { IdempotencySweeper } from './idempotency.sweeper';
-import { SendMessageService } from './send-message.service';
+import { SendMessageService, UNCONFIRMED_TAKEOVER_MS } from './send-message.service';
 import { SubmitEventsConsumer } from './submit-events.consumer';
+import { published as publishedBy } from '../testing/published';
 
 jest.setTimeout(120_000);
 
@@ -47,25 +49,13 @@ async function idempotencyStatements<T>(work: () => Promise<T>): Promise<{ resul
   }
 }
 
-/** What the consumer publishes (it still reaches Kafka). */
-async function published<T>(work: () => Promise<T>): Promise<OutgoingEvent[]> {
-  const producer = app.get(IngestProducer);
-  const send = producer.sendMany.bind(producer);
-  const seen: OutgoingEvent[] = [];
-  const spy = jest.spyOn(producer, 'sendMany').mockImplementation(async (events) => {
-    seen.push(...events);
-    return send(events);
-  });
-  try {
-    await work();
-    return seen;
-  } finally {
-    spy.mockRestore();
-  }
-}
+const published = (work: () => Promise<unknown>) => publishedBy(app, work);
 
 let offset = 0;
-const record = (value: SendRequest): KafkaMessage => ({ key: null, value: Buffer.from(SendRequest.encode(value).finish()), offset: String(offset++), timestamp: String(Date.now()), attributes: 0, headers: {} }) as KafkaMessage;
+/** The account the sms.submit.v1 records are sent as (their headers name it and carry its key). */
+let account: { id: string; apiKey: string };
+const record = (value: SendRequest): KafkaMessage =>
+  ({ key: null, value: Buffer.from(SendRequest.encode(value).finish()), offset: String(offset++), timestamp: String(Date.now()), attributes: 0, headers: { authorization: `Bearer ${account.apiKey}`, 'smsgw-account': account.id } }) as KafkaMessage;
 const fetchOf = (...messages: KafkaMessage[][]): ConsumedFetch => ({
   batches: messages.map((m, partition) => ({ topic: TOPICS.submit.name, partition, messages: m })),
   heartbeat: async () => undefined,
@@ -80,8 +70,12 @@ beforeAll(async () => {
   await app.init();
   pool = app.get(PG_POOL);
   sending = app.get(SendMessageService);
+  const created = await createAccount(pool, `idem-${run}`);
+  account = { id: created.account.id, apiKey: created.apiKey };
 });
 afterAll(async () => {
+  await pool?.query('DELETE FROM api_keys WHERE account_id = $1', [account?.id]);
+  await pool?.query('DELETE FROM accounts WHERE id = $1', [account?.id]);
   await pool?.query('DELETE FROM idempotency_keys WHERE idempotency_key LIKE $1', [`it-${run}-%`]);
   await app?.close();
 });
@@ -95,6 +89,48 @@ describe('idempotency keys', () => {
     expect(await duplicatesCounted('grpc')).toBe(1);
   });
 
+  it('a key claimed by a process that died before publishing: a retry is told to wait, then takes the claim over and publishes the first id once', async () => {
+    // admit claims the key and publishes nothing: what a SIGKILL between the two leaves behind.
+    const [claimed] = await sending.admit([{ request: request({ idempotencyKey: key('died') }), clientId: '' }], Channel.GRPC);
+    const id = claimed.publish?.accepted.id as string;
+    await expect(sending.send(request({ idempotencyKey: key('died') }), Channel.GRPC)).rejects.toMatchObject({ code: 'IDEMPOTENCY.IN_PROGRESS' });
+    await pool.query(`UPDATE idempotency_keys SET created_at = now() - make_interval(secs => $2 / 1000.0) WHERE idempotency_key = $1`, [key('died'), UNCONFIRMED_TAKEOVER_MS + 1000]);
+    const events = await published(async () => {
+      const taken = await sending.send(request({ idempotencyKey: key('died') }), Channel.GRPC);
+      expect(taken).toMatchObject({ id, duplicate: false });
+    });
+    expect(acceptedOf(events).map((m) => m.id)).toEqual([id]);
+    // Confirmed now: the next retry is a plain duplicate, and nothing is published again.
+    const again = await published(async () => expect(await sending.send(request({ idempotencyKey: key('died') }), Channel.GRPC)).toMatchObject({ id, duplicate: true }));
+    expect(acceptedOf(again)).toEqual([]);
+  });
+
+  it('two retries racing to take over one stale claim (two replicas would): one publishes the first id, the other is told to wait', async () => {
+    const [claimed] = await sending.admit([{ request: request({ idempotencyKey: key('race') }), clientId: '' }], Channel.GRPC);
+    const id = claimed.publish?.accepted.id as string;
+    await pool.query(`UPDATE idempotency_keys SET created_at = now() - make_interval(secs => $2 / 1000.0) WHERE idempotency_key = $1`, [key('race'), UNCONFIRMED_TAKEOVER_MS + 1000]);
+    let outcomes: PromiseSettledResult<unknown>[] = [];
+    const events = await published(async () => {
+      outcomes = await Promise.allSettled([sending.send(request({ idempotencyKey: key('race') }), Channel.GRPC), sending.send(request({ idempotencyKey: key('race') }), Channel.GRPC)]);
+    });
+    expect(acceptedOf(events).map((m) => m.id)).toEqual([id]);
+    const won = outcomes.filter((o) => o.status === 'fulfilled');
+    const waiting = outcomes.filter((o) => o.status === 'rejected');
+    expect(won).toEqual([{ status: 'fulfilled', value: expect.objectContaining({ id, duplicate: false }) }]);
+    expect(waiting).toEqual([{ status: 'rejected', reason: expect.objectContaining({ code: 'IDEMPOTENCY.IN_PROGRESS' }) }]);
+  });
+
+  it("SendBatch: a stale claim's key twice in one batch is taken over and published once", async () => {
+    const [claimed] = await sending.admit([{ request: request({ idempotencyKey: key('batch-died') }), clientId: '' }], Channel.GRPC);
+    const id = claimed.publish?.accepted.id as string;
+    await pool.query(`UPDATE idempotency_keys SET created_at = now() - make_interval(secs => $2 / 1000.0) WHERE idempotency_key = $1`, [key('batch-died'), UNCONFIRMED_TAKEOVER_MS + 1000]);
+    const events = await published(async () => {
+      const results = await sending.sendBatch([request({ idempotencyKey: key('batch-died') }), request({ idempotencyKey: key('batch-died') })], Channel.GRPC);
+      expect(results.map((r) => r.accepted && { id: r.accepted.id, duplicate: r.accepted.duplicate })).toEqual([{ id, duplicate: false }, { id, duplicate: true }]);
+    });
+    expect(acceptedOf(events).map((m) => m.id)).toEqual([id]);
+  });
+
   it('SendBatch: keys seen before and repeated within the batch get the first reply', async () => {
     const first = await sending.send(request({ idempotencyKey: key('batch-a') }), Channel.GRPC);
     await new Promise((r) => setTimeout(r, 20));
@@ -105,8 +141,8 @@ describe('idempotency keys', () => {
     expect(new Set(results.map((r) => r.accepted?.id)).size).toBe(3);
   });
 
-  it('sms.submit.v1: one statement per fetch; a key seen before or twice in the fetch is published once', async () => {
-    await sending.send(request({ idempotencyKey: key('kafka-seen') }), Channel.KAFKA);
+  it('sms.submit.v1: two statements per fetch (look up, claim); a key seen before or twice in the fetch is published once', async () => {
+    await sending.send(request({ idempotencyKey: key('kafka-seen') }), Channel.KAFKA, account.id);
     const before = await duplicatesCounted('kafka');
     const consumer = app.get(SubmitEventsConsumer);
     const fetch = fetchOf(
@@ -114,7 +150,7 @@ describe('idempotency keys', () => {
       [record(request({ idempotencyKey: key('kafka-1') })), record(request({ idempotencyKey: key('kafka-2') }))],
     );
     const { statements, result: events } = await idempotencyStatements(() => published(() => consumer.handle(fetch)));
-    expect(statements).toBe(1);
+    expect(statements).toBe(2);
     expect(acceptedOf(events).map((a) => a.idempotencyKey).sort()).toEqual(['', key('kafka-1'), key('kafka-2')].sort());
     expect((await duplicatesCounted('kafka')) - before).toBe(2);
 
@@ -132,8 +168,8 @@ describe('idempotency keys', () => {
     const before = await duplicatesCounted('kafka');
     const value = request({ idempotencyKey: key('topic'), clientReference: key('topic') });
     await producer.sendMany([
-      { topic: TOPICS.submit, key: 'a', value },
-      { topic: TOPICS.submit, key: 'b', value },
+      { topic: TOPICS.submit, key: 'a', value, headers: { authorization: `Bearer ${account.apiKey}`, 'smsgw-account': account.id } },
+      { topic: TOPICS.submit, key: 'b', value, headers: { authorization: `Bearer ${account.apiKey}`, 'smsgw-account': account.id } },
     ]);
     const until = Date.now() + 60_000;
     while ((await duplicatesCounted('kafka')) - before < 1 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));

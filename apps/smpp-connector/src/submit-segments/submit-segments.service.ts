@@ -10,7 +10,7 @@ import type { ConnectorEnv } from '../env';
 import { loadCarrier, watchCarrier } from './carrier.loader';
 
 /**
- * The connector's lifecycle in the Nest app: sms.outbound.<carrier>.v1 → SMPP binds → reports,
+ * The connector's lifecycle in the Nest app: sms.outbound.<carrier>[.priority].v1 → SMPP binds → reports,
  * receipts and MO to Kafka. /healthz fails while no bind is up.
  */
 @Injectable()
@@ -21,7 +21,7 @@ export class SubmitSegmentsService implements OnModuleInit, OnApplicationShutdow
 
   constructor(@Inject(CONFIG) private readonly config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
     this.carrier = loadCarrier(config.CARRIERS_FILE, config.CARRIER_ID);
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-connector-${this.carrier.id}`, logger });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-connector-${this.carrier.id}`, logger, security: config });
     this.connector = new SmppConnector({
       carrier: this.carrier,
       kafka,

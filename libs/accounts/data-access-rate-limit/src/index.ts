@@ -1,2 +1,3 @@
 // Per-account rate limits, counted in Redis and shared by every ingest replica.
 export * from './account-rate-limiter';
+export * from './pumping-guard';

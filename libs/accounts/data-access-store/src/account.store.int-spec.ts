@@ -1,7 +1,7 @@
 // Against the real PostgreSQL of DATABASE_URL (migrated by npm test / infra:up).
 import { AccountError, DEFAULT_POLICY, parseApiKey, verifyApiKey } from '@smsgw/accounts/domain';
 import { Pool } from 'pg';
-import { createAccount, createKey, findKeys, getAccount, getPolicy, listAccounts, listKeys, revokeKey, setAccountEnabled, setPolicy, touchKeys } from './account.store';
+import { createAccount, createKey, findAccounts, findKeys, getAccount, getPolicy, listAccounts, listKeys, revokeKey, setAccountEnabled, setPolicy, touchKeys } from './account.store';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/smsgw' });
 const run = `it-${process.pid}-${Date.now().toString(36)}`;
@@ -24,7 +24,7 @@ describe('account store', () => {
     const { rows } = await pool.query('SELECT * FROM api_keys WHERE id = $1', [key.keyId]);
     expect(JSON.stringify(rows[0])).not.toContain(parsed.secret);
     const stored = (await findKeys(pool, [key.keyId, 'unknownkey00'])).get(key.keyId);
-    expect(verifyApiKey(parsed, stored)).toEqual({ accountId: account.id, keyId: key.keyId, policy: DEFAULT_POLICY });
+    expect(verifyApiKey(parsed, stored)).toEqual({ accountId: account.id, accountName: account.name, keyId: key.keyId, policy: DEFAULT_POLICY });
     expect((await listAccounts(pool)).map((a) => a.id)).toContain(account.id);
     expect(await getAccount(pool, `${run}-a`)).toEqual(account);
     expect(await getAccount(pool, account.id)).toEqual(account);
@@ -68,9 +68,10 @@ describe('account store', () => {
   it('keeps a policy per account, validated and normalised, and hands it out with the account\'s keys', async () => {
     const { account, key } = await createAccount(pool, `${run}-p`);
     expect(await getPolicy(pool, account.id)).toEqual(DEFAULT_POLICY);
-    const policy = { senders: ['ACME', 'ACME*'], countries: ['gb', 'FR'], allowedNumberTypes: ['premium_rate'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
+    const pumping = { pumpingMode: 'monitor' as const, pumpingMinPerMinute: 50, pumpingFactor: 2.5 };
+    const policy = { senders: ['ACME', 'ACME*'], countries: ['gb', 'FR'], allowedNumberTypes: ['premium_rate'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10, ...pumping, defaultSender: 'ACME', emailSenders: ['Ops@Acme.Example'], emailReports: true };
     const set = await setPolicy(pool, `${run}-p`, policy);
-    const stored = { senders: ['ACME', 'ACME*'], countries: ['GB', 'FR'], allowedNumberTypes: ['PREMIUM_RATE'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10 };
+    const stored = { senders: ['ACME', 'ACME*'], countries: ['GB', 'FR'], allowedNumberTypes: ['PREMIUM_RATE'], callbackHttp: true, callbackPrivate: false, ratePerSecond: 5, rateBurst: 10, ...pumping, defaultSender: 'ACME', emailSenders: ['ops@acme.example'], emailReports: true };
     expect(set).toEqual({ account, policy: stored });
     expect(await getPolicy(pool, account.id)).toEqual(stored);
     expect((await findKeys(pool, [key.keyId])).get(key.keyId)?.policy).toEqual(stored);
@@ -79,5 +80,9 @@ describe('account store', () => {
     expect((await findKeys(pool, [key.keyId])).get(key.keyId)?.policy).toEqual({ ...DEFAULT_POLICY, countries: ['DE'] });
     expect(await codeOf(setPolicy(pool, account.id, { ...DEFAULT_POLICY, countries: ['Germany'] }))).toBe('ACCOUNT.INVALID_POLICY');
     expect(await codeOf(setPolicy(pool, `${run}-missing`, DEFAULT_POLICY))).toBe('ACCOUNT.NOT_FOUND');
+    // By id or name (a client certificate's mapping names either), with the state and policy.
+    const found = await findAccounts(pool, [account.id, `${run}-p`, `${run}-missing`]);
+    expect([...found.keys()].sort()).toEqual([account.id, `${run}-p`].sort());
+    expect(found.get(`${run}-p`)).toEqual({ accountId: account.id, accountName: `${run}-p`, enabled: true, policy: { ...DEFAULT_POLICY, countries: ['DE'] } });
   });
 });

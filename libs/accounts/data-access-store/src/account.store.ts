@@ -2,7 +2,7 @@
 // 0004_accounts.sql, 0007_account_policies.sql).
 // The admin API writes here; ingest's authenticator reads keys by id (findKeys) and records their
 // use in batches (touchKeys); a key comes with its account's policy. Plain functions over anything that runs a query, like the status store.
-import { AccountError, DEFAULT_POLICY, generateApiKey, validateAccountName, validatePolicy, type AccountPolicy, type StoredKey } from '@smsgw/accounts/domain';
+import { AccountError, DEFAULT_POLICY, generateApiKey, validateAccountName, validatePolicy, type AccountPolicy, type PumpingMode, type StoredKey } from '@smsgw/accounts/domain';
 import type { QueryResult, QueryResultRow } from 'pg';
 
 export interface Queryable {
@@ -111,15 +111,38 @@ export async function revokeKey(db: Queryable, keyId: string): Promise<ApiKeyInf
 }
 
 /** The stored keys with these ids, their account's state and policy, in one query; unknown ids are absent. */
+// Whether the account has a balance (0015_account_balances.sql) travels with its policy, so ingest reserves only for prepaid accounts.
+const PREPAID = 'EXISTS (SELECT 1 FROM account_balances b WHERE b.account_id = a.id) AS prepaid';
+const policyOf = (r: { policy: PolicyRow | null; prepaid: boolean }): AccountPolicy => (r.prepaid ? { ...toPolicy(r.policy), prepaid: true } : toPolicy(r.policy));
+
 export async function findKeys(db: Queryable, keyIds: readonly string[]): Promise<Map<string, StoredKey>> {
   if (keyIds.length === 0) return new Map();
-  const { rows } = await db.query<{ id: string; account_id: string; secret_hash: Buffer; revoked: boolean; enabled: boolean; policy: PolicyRow | null }>(
-    `SELECT k.id, k.account_id, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, a.enabled, row_to_json(p) AS policy
+  const { rows } = await db.query<{ id: string; account_id: string; name: string; secret_hash: Buffer; revoked: boolean; enabled: boolean; policy: PolicyRow | null; prepaid: boolean }>(
+    `SELECT k.id, k.account_id, a.name, k.secret_hash, k.revoked_at IS NOT NULL AS revoked, a.enabled, row_to_json(p) AS policy, ${PREPAID}
        FROM api_keys k JOIN accounts a ON a.id = k.account_id LEFT JOIN account_policies p ON p.account_id = k.account_id
       WHERE k.id = ANY($1::text[])`,
     [keyIds],
   );
-  return new Map(rows.map((r) => [r.id, { keyId: r.id, accountId: r.account_id, secretHash: r.secret_hash, revoked: r.revoked, accountEnabled: r.enabled, policy: toPolicy(r.policy) }]));
+  return new Map(rows.map((r) => [r.id, { keyId: r.id, accountId: r.account_id, accountName: r.name, secretHash: r.secret_hash, revoked: r.revoked, accountEnabled: r.enabled, policy: policyOf(r) }]));
+}
+
+/** An account as a caller without an API key (a client certificate) is checked: by id or name, with its state and policy. */
+export interface StoredAccount {
+  accountId: string;
+  accountName: string;
+  enabled: boolean;
+  policy: AccountPolicy;
+}
+
+/** The accounts with these ids or names, in one query, keyed by the id or name asked for; unknown ones are absent. */
+export async function findAccounts(db: Queryable, idsOrNames: readonly string[]): Promise<Map<string, StoredAccount>> {
+  if (idsOrNames.length === 0) return new Map();
+  const { rows } = await db.query<{ ref: string; id: string; name: string; enabled: boolean; policy: PolicyRow | null; prepaid: boolean }>(
+    `SELECT r.ref, a.id, a.name, a.enabled, row_to_json(p) AS policy, ${PREPAID}
+       FROM unnest($1::text[]) AS r(ref) JOIN accounts a ON a.id = r.ref OR a.name = r.ref LEFT JOIN account_policies p ON p.account_id = a.id`,
+    [idsOrNames],
+  );
+  return new Map(rows.map((r) => [r.ref, { accountId: r.id, accountName: r.name, enabled: r.enabled, policy: policyOf(r) }]));
 }
 
 interface PolicyRow {
@@ -130,10 +153,16 @@ interface PolicyRow {
   callback_private: boolean;
   rate_per_second: number;
   rate_burst: number;
+  pumping_mode: PumpingMode;
+  pumping_min_per_minute: number;
+  pumping_factor: number;
+  default_sender: string;
+  email_senders: string[];
+  email_reports: boolean;
 }
-const POLICY_COLUMNS = 'senders, countries, allowed_number_types, callback_http, callback_private, rate_per_second, rate_burst';
+const POLICY_COLUMNS = 'senders, countries, allowed_number_types, callback_http, callback_private, rate_per_second, rate_burst, pumping_mode, pumping_min_per_minute, pumping_factor, default_sender, email_senders, email_reports';
 const toPolicy = (r: PolicyRow | null | undefined): AccountPolicy =>
-  r ? { senders: r.senders, countries: r.countries, allowedNumberTypes: r.allowed_number_types, callbackHttp: r.callback_http, callbackPrivate: r.callback_private, ratePerSecond: r.rate_per_second, rateBurst: r.rate_burst }
+  r ? { senders: r.senders, countries: r.countries, allowedNumberTypes: r.allowed_number_types, callbackHttp: r.callback_http, callbackPrivate: r.callback_private, ratePerSecond: r.rate_per_second, rateBurst: r.rate_burst, pumpingMode: r.pumping_mode, pumpingMinPerMinute: r.pumping_min_per_minute, pumpingFactor: r.pumping_factor, defaultSender: r.default_sender, emailSenders: r.email_senders, emailReports: r.email_reports }
     : DEFAULT_POLICY;
 
 /** The policy of the account with this id (DEFAULT_POLICY when none was set). */
@@ -147,12 +176,14 @@ export async function setPolicy(db: Queryable, accountIdOrName: string, policy: 
   const valid = validatePolicy(policy);
   const account = await getAccount(db, accountIdOrName);
   const { rows } = await db.query<PolicyRow>(
-    `INSERT INTO account_policies (account_id, ${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO account_policies (account_id, ${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
      ON CONFLICT (account_id) DO UPDATE SET senders = EXCLUDED.senders, countries = EXCLUDED.countries, allowed_number_types = EXCLUDED.allowed_number_types,
        callback_http = EXCLUDED.callback_http, callback_private = EXCLUDED.callback_private,
-       rate_per_second = EXCLUDED.rate_per_second, rate_burst = EXCLUDED.rate_burst, updated_at = now()
+       rate_per_second = EXCLUDED.rate_per_second, rate_burst = EXCLUDED.rate_burst,
+       pumping_mode = EXCLUDED.pumping_mode, pumping_min_per_minute = EXCLUDED.pumping_min_per_minute, pumping_factor = EXCLUDED.pumping_factor,
+       default_sender = EXCLUDED.default_sender, email_senders = EXCLUDED.email_senders, email_reports = EXCLUDED.email_reports, updated_at = now()
      RETURNING ${POLICY_COLUMNS}`,
-    [account.id, valid.senders, valid.countries, valid.allowedNumberTypes, valid.callbackHttp, valid.callbackPrivate, valid.ratePerSecond, valid.rateBurst],
+    [account.id, valid.senders, valid.countries, valid.allowedNumberTypes, valid.callbackHttp, valid.callbackPrivate, valid.ratePerSecond, valid.rateBurst, valid.pumpingMode, valid.pumpingMinPerMinute, valid.pumpingFactor, valid.defaultSender, valid.emailSenders, valid.emailReports],
   );
   return { account, policy: toPolicy(rows[0]) };
 }

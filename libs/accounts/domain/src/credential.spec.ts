@@ -1,5 +1,5 @@
 import { generateApiKey, parseApiKey } from './api-key';
-import { bearerToken, presentedApiKey, validateAccountName, verifyApiKey, type StoredKey } from './credential';
+import { assertNamedAccount, bearerToken, presentedApiKey, validateAccountName, verifyApiKey, type StoredKey } from './credential';
 import { AccountError, AuthError } from './errors';
 import { DEFAULT_POLICY } from './policy';
 
@@ -16,7 +16,7 @@ const codeOf = (fn: () => unknown) => {
 
 describe('verifyApiKey', () => {
   it('gives the account of a good key', () => {
-    expect(verifyApiKey(parseApiKey(key.apiKey), stored())).toEqual({ accountId: 'acc-1', keyId: key.keyId, policy: DEFAULT_POLICY });
+    expect(verifyApiKey(parseApiKey(key.apiKey), stored({ accountName: 'acme' }))).toEqual({ accountId: 'acc-1', accountName: 'acme', keyId: key.keyId, policy: DEFAULT_POLICY });
   });
 
   it('answers an unknown key and a wrong secret alike', () => {
@@ -59,5 +59,18 @@ describe('validateAccountName', () => {
   it('keeps plain names and refuses others', () => {
     expect(validateAccountName(' acme-eu.prod_1 ')).toBe('acme-eu.prod_1');
     for (const bad of ['', '-x', 'a b', 'x'.repeat(65), 'naïve']) expect(() => validateAccountName(bad)).toThrow(AccountError);
+  });
+});
+
+describe('assertNamedAccount', () => {
+  const principal = { accountId: 'acc-1', accountName: 'acme', keyId: key.keyId, policy: DEFAULT_POLICY };
+  it('passes the key of the account named by id or name, and refuses another or none as forbidden', () => {
+    expect(assertNamedAccount(principal, 'acc-1')).toBe(principal);
+    expect(assertNamedAccount(principal, 'acme')).toBe(principal);
+    for (const named of ['acc-2', '', undefined]) {
+      const code = codeOf(() => assertNamedAccount(principal, named));
+      expect([named, code]).toEqual([named, 'AUTH.ACCOUNT_MISMATCH']);
+    }
+    expect(new AuthError('AUTH.ACCOUNT_MISMATCH', 'x').forbidden).toBe(true);
   });
 });

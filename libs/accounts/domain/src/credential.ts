@@ -6,6 +6,8 @@ import type { AccountPolicy } from './policy';
 export interface StoredKey {
   keyId: string;
   accountId: string;
+  /** The account's name (sms.submit.v1 events may name their account by it). */
+  accountName?: string;
   secretHash: Uint8Array;
   revoked: boolean;
   accountEnabled: boolean;
@@ -16,6 +18,7 @@ export interface StoredKey {
 /** The caller once a key is verified. */
 export interface Principal {
   accountId: string;
+  accountName?: string;
   keyId: string;
   policy: AccountPolicy;
 }
@@ -30,7 +33,19 @@ export function verifyApiKey(presented: ParsedApiKey, stored: StoredKey | undefi
   }
   if (stored.revoked) throw new AuthError('AUTH.KEY_REVOKED', `API key ${stored.keyId} was revoked; use another key of the account (smsgw keys create <account>)`);
   if (!stored.accountEnabled) throw new AuthError('AUTH.ACCOUNT_DISABLED', `account ${stored.accountId} is disabled; an admin can enable it (smsgw accounts enable <id>)`);
-  return { accountId: stored.accountId, keyId: stored.keyId, policy: stored.policy };
+  return { accountId: stored.accountId, accountName: stored.accountName, keyId: stored.keyId, policy: stored.policy };
+}
+
+/**
+ * A principal checked against the account a request names (sms.submit.v1's smsgw-account
+ * header, an account id or name): it must be the key's. Throws AUTH.ACCOUNT_MISMATCH.
+ */
+export function assertNamedAccount(principal: Principal, named: string | undefined): Principal {
+  if (named !== undefined && named !== '' && (named === principal.accountId || named === principal.accountName)) return principal;
+  throw new AuthError(
+    'AUTH.ACCOUNT_MISMATCH',
+    named ? `API key ${principal.keyId} is not a key of account "${named.slice(0, 64)}"; send that account's key, or name the key's account` : `no account named: set the header smsgw-account to the id or name of the API key's account`,
+  );
 }
 
 /** The token of an `authorization` value "Bearer <token>" (scheme case-insensitive), or undefined. */

@@ -115,6 +115,22 @@ describe('validatePolicy', () => {
     );
   });
 
+  it('gives an empty pumping mode, floor and factor their defaults, and refuses bad ones', () => {
+    expect(validatePolicy(policy({ pumpingMode: '' as never, pumpingMinPerMinute: 0, pumpingFactor: 0 }))).toMatchObject({ pumpingMode: 'refuse', pumpingMinPerMinute: 1000, pumpingFactor: 10 });
+    expect(validatePolicy(policy({ pumpingMode: 'monitor', pumpingMinPerMinute: 50, pumpingFactor: 2.5 }))).toMatchObject({ pumpingMode: 'monitor', pumpingMinPerMinute: 50, pumpingFactor: 2.5 });
+    expect(validatePolicy(policy({ pumpingMode: 'hold' }))).toMatchObject({ pumpingMode: 'hold' });
+    expect(() => validatePolicy(policy({ pumpingMode: 'queue' as never }))).toThrow(/pumping mode "queue"/);
+    expect(() => validatePolicy(policy({ pumpingFactor: 0.5 }))).toThrow(/pumping factor 0.5/);
+    expect(() => validatePolicy(policy({ pumpingMinPerMinute: 2.5 }))).toThrow(/pumping floor 2.5/);
+  });
+
+  it('keeps a default sender the senders allow, and email senders lower-cased without repeats', () => {
+    expect(validatePolicy(policy({ senders: ['ACME*'], defaultSender: ' ACMEBANK ', emailSenders: ['Ops@Acme.Example', 'ops@acme.example', '@acme.example', ' '] }))).toMatchObject({
+      defaultSender: 'ACMEBANK',
+      emailSenders: ['ops@acme.example', '@acme.example'],
+    });
+  });
+
   it('gives a rate of 0 the default, and a burst of 0 twice the rate', () => {
     expect(validatePolicy(policy({ ratePerSecond: 0, rateBurst: 0 }))).toMatchObject({ ratePerSecond: 100, rateBurst: 200 });
     expect(validatePolicy(policy({ ratePerSecond: 50, rateBurst: 0 }))).toMatchObject({ ratePerSecond: 50, rateBurst: 100 });
@@ -127,6 +143,10 @@ describe('validatePolicy', () => {
     [{ senders: ['A*B'] }, /sender "A\*B"/],
     [{ countries: ['GBR'] }, /country "GBR"/],
     [{ allowedNumberTypes: ['MOBILE'] }, /number type "MOBILE"/],
+    [{ defaultSender: 'TOO-LONG-SENDER-ID' }, /default sender "TOO-LONG-SENDER-ID"/],
+    [{ senders: ['ACME*'], defaultSender: 'OTHER' }, /default sender "OTHER" must be .* allowed by the account's senders \(ACME\*\)/],
+    [{ emailSenders: ['not an address'] }, /email sender "not an address"/],
+    [{ emailSenders: ['@localhost'] }, /email sender "@localhost"/],
   ])('refuses %p with ACCOUNT.INVALID_POLICY', (over, message) => {
     expect(() => validatePolicy(policy(over))).toThrow(AccountError);
     expect(() => validatePolicy(policy(over))).toThrow(message);

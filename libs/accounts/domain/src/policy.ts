@@ -19,12 +19,38 @@ export interface AccountPolicy {
   ratePerSecond: number;
   /** The most messages at once (≥ ratePerSecond); see rateWindow. */
   rateBurst: number;
+  /** SMS-pumping protection per destination country: off, monitor (count only), refuse, or hold (accept as HELD for an operator); see PUMPING. */
+  pumpingMode: PumpingMode;
+  /** Messages per minute to one country always allowed, whatever the account's usual rate. */
+  pumpingMinPerMinute: number;
+  /** Above the floor, a minute may hold this many times the account's usual rate to the country. */
+  pumpingFactor: number;
+  /** The sender id a channel uses when a message names none (email without a [SENDER] tag); '' = none. */
+  defaultSender: string;
+  /** Envelope senders allowed over SMTP: lower-case addresses or "@domain"; empty = any. */
+  emailSenders: string[];
+  /** Mail the envelope sender a delivery report once every SMS of its mail is final. */
+  emailReports: boolean;
+  /** The account has a balance (read with its key, not stored in the policy): each message reserves its worst-case price. */
+  prepaid?: boolean;
 }
+
+export const PUMPING_MODES = ['off', 'monitor', 'refuse', 'hold'] as const;
+export type PumpingMode = (typeof PUMPING_MODES)[number];
+/**
+ * SMS-pumping protection: the account's usual rate to each destination country is a moving
+ * average of its messages per minute (an exponentially weighted average over about
+ * baselineMinutes, learnt only from messages let through); a minute may hold
+ * max(pumpingMinPerMinute, pumpingFactor × usual) messages to the country. Counted in Redis,
+ * one call per batch.
+ */
+export const PUMPING = { baselineMinutes: 60, defaultMode: 'refuse' as PumpingMode, defaultMinPerMinute: 1000, defaultFactor: 10, maxFactor: 1000 } as const;
 
 export const DEFAULT_RATE = { ratePerSecond: 100, rateBurst: 200 } as const;
 export const MAX_RATE_PER_SECOND = 1_000_000;
 
-export const DEFAULT_POLICY: AccountPolicy = Object.freeze({ senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ...DEFAULT_RATE }) as AccountPolicy;
+export const DEFAULT_PUMPING = { pumpingMode: PUMPING.defaultMode, pumpingMinPerMinute: PUMPING.defaultMinPerMinute, pumpingFactor: PUMPING.defaultFactor } as const;
+export const DEFAULT_POLICY: AccountPolicy = Object.freeze({ senders: [], countries: [], allowedNumberTypes: [], callbackHttp: false, callbackPrivate: false, ...DEFAULT_RATE, ...DEFAULT_PUMPING, defaultSender: '', emailSenders: [], emailReports: false }) as AccountPolicy;
 
 /**
  * The rate limit as a counting window: up to `points` messages per `seconds` (whole seconds, the
@@ -46,6 +72,27 @@ export class RateLimitedError extends Error {
     this.name = 'RateLimitedError';
   }
 }
+
+/** A minute's messages to one country far above the account's usual rate there: retry after retryAfterMs (the next minute). */
+export class PumpingSuspectedError extends Error {
+  readonly code = 'RATE.PUMPING_SUSPECTED';
+  readonly field = 'to';
+  constructor(
+    readonly country: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`to: this account is sending to ${country} far faster than it usually does (SMS-pumping protection); retry in ${retryAfterMs} ms, or an admin can raise the limit: smsgw accounts policy <account> --pumping-min … --pumping-factor …`);
+    this.name = 'PumpingSuspectedError';
+  }
+}
+
+/**
+ * Pumping mode "hold": messages above the limit are accepted (the client gets their ids, status
+ * HELD) but not sent until an operator releases them; rejected by an operator, or still held when
+ * the hold time ends, they end FAILED with one of these reason codes and their reservation is
+ * refunded. Held messages do not count towards the account's usual rate (as refused ones do not).
+ */
+export const PUMPING_HOLD = { rejectedCode: 'RATE.PUMPING_REJECTED', expiredCode: 'RATE.PUMPING_HOLD_EXPIRED', maxListed: 1000, defaultListed: 100 } as const;
 
 /** libphonenumber-js getType() values refused unless the account allows them: costly or not a person's phone. */
 export const BLOCKED_NUMBER_TYPES = ['PREMIUM_RATE', 'SHARED_COST', 'TOLL_FREE', 'UAN', 'VOICEMAIL', 'PAGER', 'PERSONAL_NUMBER'] as const;
@@ -86,15 +133,11 @@ const refuse = (code: PolicyCode, field: string, message: string): PolicyVerdict
 
 /** The account's rules for one message (already validated, so its numbers are normalised). */
 export function checkPolicy(message: PolicedMessage, policy: AccountPolicy): PolicyVerdict {
-  if (policy.senders.length > 0 && !policy.senders.some((s) => senderMatches(s, message.from))) {
+  if (!senderAllowed(message.from, policy)) {
     return refuse('POLICY.SENDER_NOT_ALLOWED', 'from', `from "${message.from}" is not one of this account's sender ids (${policy.senders.join(', ')}); an admin can add it: smsgw accounts policy <account> --senders …`);
   }
-  if (policy.countries.length > 0 && !policy.countries.includes(message.country)) {
-    return refuse('POLICY.COUNTRY_NOT_ALLOWED', 'to', `to: this account may not send to ${message.country || 'this destination'} (allowed: ${policy.countries.join(', ')}); an admin can allow it: smsgw accounts policy <account> --countries …`);
-  }
-  if ((BLOCKED_NUMBER_TYPES as readonly string[]).includes(message.numberType) && !policy.allowedNumberTypes.includes(message.numberType)) {
-    return refuse('POLICY.NUMBER_TYPE_BLOCKED', 'to', `to is a ${message.numberType} number, blocked for this account (costly or not a handset); an admin can allow it: smsgw accounts policy <account> --allow-number-types ${message.numberType}`);
-  }
+  const destination = checkDestination(message, policy);
+  if (!destination.allowed) return destination;
   if (message.callbackUrl !== '') {
     const why = callbackRefusal(message.callbackUrl, policy);
     if (why) return refuse('POLICY.CALLBACK_URL_NOT_ALLOWED', 'callback_url', `callback_url ${why}`);
@@ -102,10 +145,35 @@ export function checkPolicy(message: PolicedMessage, policy: AccountPolicy): Pol
   return ALLOWED;
 }
 
+/** The destination rules alone (country, number type): what a channel can check per recipient before it knows the rest. */
+export function checkDestination(message: Pick<PolicedMessage, 'country' | 'numberType'>, policy: AccountPolicy): PolicyVerdict {
+  if (policy.countries.length > 0 && !policy.countries.includes(message.country)) {
+    return refuse('POLICY.COUNTRY_NOT_ALLOWED', 'to', `to: this account may not send to ${message.country || 'this destination'} (allowed: ${policy.countries.join(', ')}); an admin can allow it: smsgw accounts policy <account> --countries …`);
+  }
+  if ((BLOCKED_NUMBER_TYPES as readonly string[]).includes(message.numberType) && !policy.allowedNumberTypes.includes(message.numberType)) {
+    return refuse('POLICY.NUMBER_TYPE_BLOCKED', 'to', `to is a ${message.numberType} number, blocked for this account (costly or not a handset); an admin can allow it: smsgw accounts policy <account> --allow-number-types ${message.numberType}`);
+  }
+  return ALLOWED;
+}
+
+/** Whether the account may use this sender id (an empty list allows any). */
+export function senderAllowed(sender: string, policy: Pick<AccountPolicy, 'senders'>): boolean {
+  return policy.senders.length === 0 || policy.senders.some((s) => senderMatches(s, sender));
+}
+
 /** Throws the verdict's PolicyError. */
 export function assertPolicy(message: PolicedMessage, policy: AccountPolicy): void {
   const verdict = checkPolicy(message, policy);
   if (!verdict.allowed) throw verdict.error;
+}
+
+/**
+ * The callback-URL rules for any URL the gateway will POST to for the account (status callbacks,
+ * inbound webhooks): throws PolicyError POLICY.CALLBACK_URL_NOT_ALLOWED naming `field`.
+ */
+export function assertCallbackUrl(url: string, policy: AccountPolicy, field: string): void {
+  const why = callbackRefusal(url, policy);
+  if (why) throw new PolicyError('POLICY.CALLBACK_URL_NOT_ALLOWED', field, `${field} ${why}`);
 }
 
 /** "ACME*" matches every sender starting with ACME; anything else matches itself only. */
@@ -180,6 +248,9 @@ function isPrivateIpv6(g: number[]): boolean {
 
 const SENDER_PATTERN = /^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{1,15}|[A-Za-z0-9 ]{0,10}\*)$/;
 const COUNTRY = /^[A-Z]{2}$/;
+const SENDER_ID = /^(?:[A-Za-z0-9 ]{1,11}|\+?[0-9]{1,15})$/;
+// An address (local part without spaces or "@") or "@domain"; domains with at least one dot.
+const EMAIL_SENDER = /^(?:[^\s@]{1,64})?@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** Checks and normalises a policy given by an admin; throws ACCOUNT.INVALID_POLICY. */
 export function validatePolicy(policy: AccountPolicy): AccountPolicy {
@@ -197,5 +268,19 @@ export function validatePolicy(policy: AccountPolicy): AccountPolicy {
   const rateBurst = policy.rateBurst || Math.max(ratePerSecond, policy.ratePerSecond ? ratePerSecond * 2 : DEFAULT_RATE.rateBurst);
   if (!Number.isInteger(ratePerSecond) || ratePerSecond < 1 || ratePerSecond > MAX_RATE_PER_SECOND) throw new AccountError('ACCOUNT.INVALID_POLICY', `rate ${ratePerSecond} is not a whole number of messages per second from 1 to ${MAX_RATE_PER_SECOND}`);
   if (!Number.isInteger(rateBurst) || rateBurst < ratePerSecond || rateBurst > ratePerSecond * 60) throw new AccountError('ACCOUNT.INVALID_POLICY', `burst ${rateBurst} must be a whole number from the rate (${ratePerSecond}) to 60 times it`);
-  return { senders, countries, allowedNumberTypes, callbackHttp: policy.callbackHttp, callbackPrivate: policy.callbackPrivate, ratePerSecond, rateBurst };
+  // '' and 0 (wire defaults): the defaults.
+  const pumpingMode = (policy.pumpingMode || PUMPING.defaultMode) as PumpingMode;
+  if (!(PUMPING_MODES as readonly string[]).includes(pumpingMode)) throw new AccountError('ACCOUNT.INVALID_POLICY', `pumping mode "${String(pumpingMode).slice(0, 20)}" is not one of ${PUMPING_MODES.join(', ')}`);
+  const pumpingMinPerMinute = policy.pumpingMinPerMinute || PUMPING.defaultMinPerMinute;
+  if (!Number.isInteger(pumpingMinPerMinute) || pumpingMinPerMinute < 1) throw new AccountError('ACCOUNT.INVALID_POLICY', `pumping floor ${pumpingMinPerMinute} is not a whole number of messages per minute of at least 1`);
+  const pumpingFactor = policy.pumpingFactor || PUMPING.defaultFactor;
+  if (!(pumpingFactor >= 1 && pumpingFactor <= PUMPING.maxFactor)) throw new AccountError('ACCOUNT.INVALID_POLICY', `pumping factor ${pumpingFactor} must be from 1 to ${PUMPING.maxFactor} (times the usual rate)`);
+  const defaultSender = (policy.defaultSender ?? '').trim();
+  if (defaultSender !== '' && (!SENDER_ID.test(defaultSender) || !senderAllowed(defaultSender, { senders }))) {
+    throw new AccountError('ACCOUNT.INVALID_POLICY', `default sender "${defaultSender}" must be a sender id (up to 11 letters, digits or spaces, or up to 15 digits) allowed by the account's senders (${senders.join(', ') || 'any'})`);
+  }
+  const emailSenders = [...new Set((policy.emailSenders ?? []).map((e) => e.trim().toLowerCase()).filter((e) => e !== ''))];
+  const badEmail = emailSenders.find((e) => !EMAIL_SENDER.test(e));
+  if (badEmail !== undefined) throw new AccountError('ACCOUNT.INVALID_POLICY', `email sender "${badEmail}" is neither an address (ops@acme.example) nor a domain with a leading "@" (@acme.example)`);
+  return { senders, countries, allowedNumberTypes, callbackHttp: policy.callbackHttp, callbackPrivate: policy.callbackPrivate, ratePerSecond, rateBurst, pumpingMode, pumpingMinPerMinute, pumpingFactor, defaultSender, emailSenders, emailReports: policy.emailReports ?? false };
 }

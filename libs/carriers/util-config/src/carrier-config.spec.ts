@@ -42,6 +42,11 @@ describe('carriers config', () => {
     expect(carrierById(parseCarriersConfig('carriers:\n  b:\n    host: h\n    systemId: s\n    receiptIdFormat: hex-to-decimal\n'), 'b').receiptIdFormat).toBe('hex-to-decimal');
   });
 
+  it("accepts the carrier's receipt stat words, each mapped to an SMPP 3.4 word", () => {
+    expect(carrierById(parseCarriersConfig('carriers:\n  b:\n    host: h\n    systemId: s\n    receiptStats: { OK_DONE: DELIVRD, "7": UNDELIV }\n'), 'b').receiptStats).toEqual({ OK_DONE: 'DELIVRD', '7': 'UNDELIV' });
+    expect(() => parseCarriersConfig('carriers:\n  b:\n    host: h\n    systemId: s\n    receiptStats: { OK_DONE: DELIVERED }\n')).toThrow(/carriers\.b\.receiptStats\.OK_DONE: expected one of DELIVRD, EXPIRED/);
+  });
+
   it('accepts permanent errors by name or number', () => {
     const c = carrierById(parseCarriersConfig('carriers:\n  a:\n    host: h\n    systemId: s\n    permanentErrors: [ESME_RINVDSTADR, 0x45, "0x0A", 260]\n'), 'a');
     expect(c.permanentErrors).toEqual([0x0b, 0x45, 0x0a, 0x104]);
@@ -70,7 +75,7 @@ describe('carriers config', () => {
         'carriers.demo.port: must be between 1 and 65535, got 99999',
         'carriers.demo.window: expected an integer between 1 and 10000, got "zero"',
         'carriers.demo.systemId: at most 15 characters (SMPP limit), got 28',
-        'carriers.demo.unknownOutcome: expected one of wait-for-receipt, resend-once, got "resend-always"',
+        'carriers.demo.unknownOutcome: expected one of wait-for-receipt, resend-once, fail, got "resend-always"',
         'carriers.demo.system_type: unknown field (did you mean systemType?)',
         'carriers.demo.permanentErrors: "ESME_RTHROTTLED" is a throttling status: it always means "slow down" and cannot be permanent',
         'carriers.demo.permanentErrors: "NOPE" is not a command_status (a name like ESME_RINVDSTADR, or a number like 0x0B)',

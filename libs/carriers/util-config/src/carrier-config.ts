@@ -2,11 +2,12 @@
 // validate, get typed objects with every default filled in, or one error that lists every problem
 // with the carrier and the field.
 import { parse as parseYaml } from 'yaml';
+import { DEFAULT_PERMANENT_STATUSES, THROTTLING_STATUSES, commandStatusOfName } from '@smsgw/smpp/util-wire';
 
 export type Concatenation = 'udh8' | 'udh16' | 'sar' | 'payload';
 export type NationalLanguage = 'turkish' | 'spanish' | 'portuguese';
 export type BindMode = 'transceiver' | 'transmitter+receiver';
-export type UnknownOutcomePolicy = 'wait-for-receipt' | 'resend-once';
+export type UnknownOutcomePolicy = 'wait-for-receipt' | 'resend-once' | 'fail';
 
 export interface CarrierEncodingSettings {
   /** How long messages are split: concatenation UDH (8/16-bit reference), SAR TLVs, or message_payload. */
@@ -63,7 +64,10 @@ export interface CarrierConfig {
   permanentErrors: number[];
   /** Other submit errors go to sms.retry.v1 for another carrier (true) or end FAILED (false). */
   failover: boolean;
-  /** What to do when a submit_sm_resp never comes. */
+  /**
+   * What to do when a submit's outcome is unknown (no submit_sm_resp, or a restart after the
+   * journaled intent): report UNKNOWN and wait for a receipt, send it once more, or fail it.
+   */
   unknownOutcome: UnknownOutcomePolicy;
   /** registered_delivery for submit_sm (1 = receipt on final outcome). */
   registeredDelivery: number;
@@ -77,7 +81,21 @@ export interface CarrierConfig {
    * dlr-processor for matching): same, hex-to-decimal, decimal-to-hex.
    */
   receiptIdFormat: ReceiptIdFormat;
+  /**
+   * The carrier's own receipt stat words and the SMPP 3.4 word each means (read by the
+   * dlr-processor), e.g. { "OK_DONE": "DELIVRD" }; keys compared upper case without spaces,
+   * dashes or underscores. Common spellings (DELIVERED, EXPIRD, ACKED…) need no entry.
+   */
+  receiptStats: Record<string, string>;
+  /**
+   * How long the carrier's SMSC keeps trying a message sent without a validity period (its
+   * default), in seconds; 0 = not known. The dlr-processor expires such messages after it.
+   */
+  smscValiditySeconds: number;
 }
+
+/** The stat words of SMPP 3.4 appendix B: what a carrier's own receipt words may map to. */
+export const SMPP_RECEIPT_STATS = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'ENROUTE'] as const;
 
 export type ReceiptIdFormat = 'same' | 'hex-to-decimal' | 'decimal-to-hex';
 
@@ -95,26 +113,10 @@ export class CarriersConfigError extends Error {
   }
 }
 
-// SMPP command_status names accepted in permanentErrors, so the file can say ESME_RINVDSTADR.
-// (Kept here rather than imported: this library sits below the SMPP domain.)
-const STATUS_NAMES: Record<string, number> = {
-  ESME_RINVMSGLEN: 0x01, ESME_RINVCMDLEN: 0x02, ESME_RINVCMDID: 0x03, ESME_RINVBNDSTS: 0x04, ESME_RALYBND: 0x05,
-  ESME_RINVPRTFLG: 0x06, ESME_RINVREGDLVFLG: 0x07, ESME_RSYSERR: 0x08, ESME_RINVSRCADR: 0x0a, ESME_RINVDSTADR: 0x0b,
-  ESME_RINVMSGID: 0x0c, ESME_RBINDFAIL: 0x0d, ESME_RINVPASWD: 0x0e, ESME_RINVSYSID: 0x0f, ESME_RCANCELFAIL: 0x11,
-  ESME_RREPLACEFAIL: 0x13, ESME_RMSGQFUL: 0x14, ESME_RINVSERTYP: 0x15, ESME_RINVNUMDESTS: 0x33, ESME_RINVDLNAME: 0x34,
-  ESME_RINVDESTFLAG: 0x40, ESME_RINVSUBREP: 0x42, ESME_RINVESMCLASS: 0x43, ESME_RCNTSUBDL: 0x44, ESME_RSUBMITFAIL: 0x45,
-  ESME_RINVSRCTON: 0x48, ESME_RINVSRCNPI: 0x49, ESME_RINVDSTTON: 0x50, ESME_RINVDSTNPI: 0x51, ESME_RINVSYSTYP: 0x53,
-  ESME_RINVREPFLAG: 0x54, ESME_RINVNUMMSGS: 0x55, ESME_RTHROTTLED: 0x58, ESME_RINVSCHED: 0x61, ESME_RINVEXPIRY: 0x62,
-  ESME_RINVDFTMSGID: 0x63, ESME_RX_T_APPN: 0x64, ESME_RX_P_APPN: 0x65, ESME_RX_R_APPN: 0x66, ESME_RQUERYFAIL: 0x67,
-  ESME_RINVTLVSTREAM: 0xc0, ESME_RTLVNOTALLWD: 0xc1, ESME_RINVTLVLEN: 0xc2, ESME_RMISSINGTLV: 0xc3, ESME_RINVTLVVAL: 0xc4,
-  ESME_RDELIVERYFAILURE: 0xfe, ESME_RUNKNOWNERR: 0xff, ESME_RSERTYPUNAUTH: 0x100, ESME_RPROHIBITED: 0x101,
-  ESME_RSERTYPUNAVAIL: 0x102, ESME_RSERTYPDENIED: 0x103, ESME_RINVDCS: 0x104,
-};
-
 /** Errors another attempt cannot fix: bad length, addresses, TON/NPI, expiry. */
-export const DEFAULT_PERMANENT_ERRORS: readonly number[] = [0x01, 0x0a, 0x0b, 0x48, 0x49, 0x50, 0x51, 0x62];
+export const DEFAULT_PERMANENT_ERRORS: readonly number[] = DEFAULT_PERMANENT_STATUSES;
 /** Statuses that always mean "slow down"; they cannot be declared permanent. */
-const THROTTLING = new Set([0x14, 0x58]);
+const THROTTLING = new Set(THROTTLING_STATUSES);
 
 const CARRIER_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
@@ -226,6 +228,16 @@ class FieldReader {
     return new FieldReader(v, this.at(key), this.problems);
   }
 
+  mapping(key: string): [string, unknown][] {
+    const v = this.get(key);
+    if (v === undefined || v === null) return [];
+    if (!isObject(v)) {
+      this.problems.add(this.at(key), `expected a mapping, got ${show(v)}`);
+      return [];
+    }
+    return Object.entries(v);
+  }
+
   list(key: string): unknown[] | undefined {
     const v = this.get(key);
     if (v === undefined || v === null) return undefined;
@@ -285,16 +297,27 @@ function readCarrier(id: string, raw: unknown, problems: Problems): CarrierConfi
     encoding: readEncoding(f.object('encoding')),
     permanentErrors: readStatuses(f, 'permanentErrors'),
     failover: f.bool('failover', true),
-    unknownOutcome: f.oneOf('unknownOutcome', ['wait-for-receipt', 'resend-once'] as const, 'wait-for-receipt'),
+    unknownOutcome: f.oneOf('unknownOutcome', ['wait-for-receipt', 'resend-once', 'fail'] as const, 'wait-for-receipt'),
     registeredDelivery: f.int('registeredDelivery', 1, 0, 0x1f),
     submitCommand: f.oneOf('submitCommand', ['submit_sm', 'data_sm'] as const, 'submit_sm'),
     serviceType: f.string('serviceType', '', { maxLength: 5 }),
     timeouts: readTimeouts(f.object('timeouts')),
     reconnect: readReconnect(f.object('reconnect')),
     receiptIdFormat: f.oneOf('receiptIdFormat', ['same', 'hex-to-decimal', 'decimal-to-hex'] as const, 'same'),
+    receiptStats: readReceiptStats(f),
+    smscValiditySeconds: f.int('smscValiditySeconds', 0, 0, 7 * 86_400),
   };
   f.rejectUnknown();
   return carrier;
+}
+
+function readReceiptStats(f: FieldReader): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [word, stat] of f.mapping('receiptStats')) {
+    if (typeof stat === 'string' && (SMPP_RECEIPT_STATS as readonly string[]).includes(stat)) out[word] = stat;
+    else f.problem(`receiptStats.${word}`, `expected one of ${SMPP_RECEIPT_STATS.join(', ')}, got ${show(stat)}`);
+  }
+  return out;
 }
 
 function readEncoding(f: FieldReader | undefined): CarrierEncodingSettings {
@@ -326,7 +349,8 @@ function readStatuses(f: FieldReader, key: string): number[] {
     if (typeof item === 'number' && Number.isInteger(item) && item > 0 && item <= 0xffffffff) status = item;
     else if (typeof item === 'string') {
       const s = item.trim();
-      if (STATUS_NAMES[s.toUpperCase()] !== undefined) status = STATUS_NAMES[s.toUpperCase()];
+      const named = commandStatusOfName(s);
+      if (named !== undefined) status = named;
       else if (/^0x[0-9a-f]{1,8}$/i.test(s)) status = parseInt(s, 16);
     }
     if (status === undefined || status === 0) f.problem(key, `${show(item)} is not a command_status (a name like ESME_RINVDSTADR, or a number like 0x0B)`);

@@ -5,3 +5,5 @@ export * from './receipt-text';
 export * from './receipt';
 export * from './smsc-id';
 export * from './aggregate';
+export * from './projection';
+export * from './receipt-id-detection';

@@ -4,27 +4,57 @@ import { MessageStatus } from '@smsgw/shared/util-proto';
 export const RECEIPT_STATS = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'ENROUTE'] as const;
 export type ReceiptStat = (typeof RECEIPT_STATS)[number];
 
-// Spellings carriers use besides the canonical 7-letter words.
+// Spellings carriers send besides the canonical 7-letter words (compared upper case, without
+// spaces, dashes or underscores): long forms, truncations and the typos seen in the field.
 const ALIASES: Record<string, ReceiptStat> = {
   DELIVRD: 'DELIVRD',
   DELIVERED: 'DELIVRD',
+  DELIVRED: 'DELIVRD',
+  DELIVER: 'DELIVRD',
+  DELIVR: 'DELIVRD',
+  DLVRD: 'DELIVRD',
   EXPIRED: 'EXPIRED',
+  EXPIRD: 'EXPIRED',
+  EXPIRE: 'EXPIRED',
   DELETED: 'DELETED',
+  DELETD: 'DELETED',
   UNDELIV: 'UNDELIV',
   UNDELIVERED: 'UNDELIV',
   UNDELIVERABLE: 'UNDELIV',
+  UNDELIVRD: 'UNDELIV',
+  UNDELV: 'UNDELIV',
+  UNDELIVR: 'UNDELIV',
   ACCEPTD: 'ACCEPTD',
   ACCEPTED: 'ACCEPTD',
+  ACKED: 'ACCEPTD',
   UNKNOWN: 'UNKNOWN',
+  UNKNWN: 'UNKNOWN',
   REJECTD: 'REJECTD',
   REJECTED: 'REJECTD',
+  REJECT: 'REJECTD',
   ENROUTE: 'ENROUTE',
+  ENROUTED: 'ENROUTE',
+  BUFFERED: 'ENROUTE',
+  BUFFRED: 'ENROUTE',
 };
 
-/** "delivrd", "DELIVERED" → "DELIVRD"; undefined for words no carrier should send. */
-export function normaliseStat(raw: string | undefined): ReceiptStat | undefined {
+/** A stat word as it is compared: upper case, no spaces, dashes or underscores ("en-route" → "ENROUTE"). */
+export function statWordKey(raw: string): string {
+  return raw.trim().toUpperCase().replace(/[\s_-]+/g, '');
+}
+
+/** A carrier's own stat words (carriers file `receiptStats`), by statWordKey, over the built-in spellings. */
+export type StatWords = ReadonlyMap<string, ReceiptStat>;
+
+export function isReceiptStat(value: unknown): value is ReceiptStat {
+  return typeof value === 'string' && (RECEIPT_STATS as readonly string[]).includes(value);
+}
+
+/** "delivrd", "DELIVERED", "Expird" → the canonical word; the carrier's words first; undefined for a word nobody mapped. */
+export function normaliseStat(raw: string | undefined, carrierWords?: StatWords): ReceiptStat | undefined {
   if (!raw) return undefined;
-  return ALIASES[raw.trim().toUpperCase()];
+  const key = statWordKey(raw);
+  return carrierWords?.get(key) ?? ALIASES[key];
 }
 
 // TLV message_state (SMPP 3.4 §5.2.28). 0 means the TLV was absent.

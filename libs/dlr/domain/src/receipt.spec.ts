@@ -1,6 +1,6 @@
 import { MessageStatus } from '@smsgw/shared/util-proto';
 import { ReceiptError, parseReceipt, type RawReceiptFields } from './receipt';
-import { FINAL_RECEIPT_STATS, normaliseStat, statFromMessageState, statusForStat } from './receipt-stat';
+import { FINAL_RECEIPT_STATS, RECEIPT_STATS, normaliseStat, statFromMessageState, statWordKey, statusForStat, type ReceiptStat } from './receipt-stat';
 
 const raw = (over: Partial<RawReceiptFields>): RawReceiptFields => ({
   carrierId: 'demo',
@@ -74,6 +74,47 @@ describe('parseReceipt', () => {
   it('refuses a receipt without an id or a stat, with a code', () => {
     expect(() => parseReceipt(raw({ shortMessage: 'stat:DELIVRD' }))).toThrow(expect.objectContaining({ code: 'DLR.NO_MESSAGE_ID' }));
     expect(() => parseReceipt(raw({ shortMessage: 'id:1 stat:WHATEVER' }))).toThrow(ReceiptError);
-    expect(() => parseReceipt(raw({ shortMessage: 'id:1' }))).toThrow(expect.objectContaining({ code: 'DLR.NO_STAT' }));
+    expect(() => parseReceipt(raw({ shortMessage: 'id:1' }))).toThrow(expect.objectContaining({ code: 'DLR.NO_STAT', smscMessageId: '1' }));
+  });
+
+  it('names an unknown stat word with its own code, the id and the word (kept visible, never dropped)', () => {
+    expect(() => parseReceipt(raw({ shortMessage: 'id:7 stat:OK_DONE' }))).toThrow(expect.objectContaining({ code: 'DLR.UNKNOWN_STAT', smscMessageId: '7', statWord: 'OK_DONE' }));
+  });
+
+  it("reads a carrier's own stat words from its mapping, before the built-in spellings", () => {
+    const words = new Map<string, ReceiptStat>([[statWordKey('ok_done'), 'DELIVRD'], [statWordKey('Expird'), 'UNDELIV']]);
+    expect(parseReceipt(raw({ shortMessage: 'id:7 stat:OK_DONE' }), 'same', words)).toMatchObject({ stat: 'DELIVRD', status: MessageStatus.DELIVERED });
+    expect(parseReceipt(raw({ shortMessage: 'id:7 stat:EXPIRD' }), 'same', words).stat).toBe('UNDELIV');
+    expect(parseReceipt(raw({ shortMessage: 'id:7 stat:EXPIRD' })).stat).toBe('EXPIRED');
+  });
+});
+
+describe('stat words outside SMPP 3.4 appendix B', () => {
+  it.each([
+    ['DELIVERED', 'DELIVRD'],
+    ['delivrd', 'DELIVRD'],
+    ['Delivred', 'DELIVRD'],
+    ['EXPIRD', 'EXPIRED'],
+    ['UNDELIVRD', 'UNDELIV'],
+    ['undeliverable', 'UNDELIV'],
+    ['ACKED', 'ACCEPTD'],
+    ['en-route', 'ENROUTE'],
+    ['En_Route', 'ENROUTE'],
+    ['BUFFRED', 'ENROUTE'],
+    ['REJECTED', 'REJECTD'],
+  ])('%s → %s', (word, stat) => {
+    expect(normaliseStat(word)).toBe(stat);
+  });
+
+  it('maps every canonical word to itself, in any case', () => {
+    for (const stat of RECEIPT_STATS) {
+      expect(normaliseStat(stat)).toBe(stat);
+      expect(normaliseStat(stat.toLowerCase())).toBe(stat);
+    }
+  });
+
+  it('leaves words nobody mapped unknown', () => {
+    expect(normaliseStat('SENT_OK')).toBeUndefined();
+    expect(normaliseStat('')).toBeUndefined();
   });
 });

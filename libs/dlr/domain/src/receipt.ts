@@ -1,5 +1,5 @@
 import type { MessageStatus } from '@smsgw/shared/util-proto';
-import { normaliseStat, statFromMessageState, statusForStat, type ReceiptStat } from './receipt-stat';
+import { normaliseStat, statFromMessageState, statusForStat, type ReceiptStat, type StatWords } from './receipt-stat';
 import { parseReceiptText, type ReceiptText } from './receipt-text';
 import { normaliseSmscId, type ReceiptIdFormat } from './smsc-id';
 
@@ -32,11 +32,18 @@ export interface DeliveryReceipt {
   text: ReceiptText;
 }
 
-/** A receipt that cannot be matched or understood; `code` is stable, the message says why. */
+/**
+ * A receipt that cannot be matched or understood; `code` is stable, the message says why.
+ * DLR.UNKNOWN_STAT: a stat word neither SMPP 3.4 nor the carrier's receiptStats map names.
+ */
 export class ReceiptError extends Error {
   constructor(
-    readonly code: 'DLR.NO_MESSAGE_ID' | 'DLR.NO_STAT',
+    readonly code: 'DLR.NO_MESSAGE_ID' | 'DLR.NO_STAT' | 'DLR.UNKNOWN_STAT',
     message: string,
+    /** The SMSC id it carries (normalised), '' when none. */
+    readonly smscMessageId = '',
+    /** The stat word as received, '' when none. */
+    readonly statWord = '',
   ) {
     super(message);
     this.name = 'ReceiptError';
@@ -49,7 +56,7 @@ export class ReceiptError extends Error {
  * submit-side id — else from the connector's smsc_message_id or the text's id:, normalised as a
  * receipt-side id (where carriers with mixed hex/decimal formats differ).
  */
-export function parseReceipt(raw: RawReceiptFields, idFormat: ReceiptIdFormat = 'same'): DeliveryReceipt {
+export function parseReceipt(raw: RawReceiptFields, idFormat: ReceiptIdFormat = 'same', statWords?: StatWords): DeliveryReceipt {
   const text = parseReceiptText(raw.shortMessage ?? '');
   const tlvId = raw.receiptedMessageId?.trim();
   const textId = raw.smscMessageId?.trim() || text.id;
@@ -57,12 +64,18 @@ export function parseReceipt(raw: RawReceiptFields, idFormat: ReceiptIdFormat = 
   if (!smscMessageId) {
     throw new ReceiptError('DLR.NO_MESSAGE_ID', `receipt from carrier ${raw.carrierId} has no SMSC message id (no receipted_message_id TLV and no id: in its text)`);
   }
-  const stat = statFromMessageState(raw.messageState) ?? normaliseStat(text.stat);
+  const stat = statFromMessageState(raw.messageState) ?? normaliseStat(text.stat, statWords);
   if (!stat) {
-    throw new ReceiptError(
-      'DLR.NO_STAT',
-      `receipt ${smscMessageId} from carrier ${raw.carrierId} has no usable stat (message_state ${raw.messageState}, stat "${text.stat ?? ''}")`,
-    );
+    const word = (text.stat ?? '').slice(0, 32);
+    if (word) {
+      throw new ReceiptError(
+        'DLR.UNKNOWN_STAT',
+        `receipt ${smscMessageId} from carrier ${raw.carrierId} has stat "${word}", which is not an SMPP 3.4 stat word nor in the carrier's receiptStats (map it in the carriers file)`,
+        smscMessageId,
+        word,
+      );
+    }
+    throw new ReceiptError('DLR.NO_STAT', `receipt ${smscMessageId} from carrier ${raw.carrierId} has no stat (no message_state TLV, no stat: in its text)`, smscMessageId);
   }
   const receipt: DeliveryReceipt = {
     carrierId: raw.carrierId,

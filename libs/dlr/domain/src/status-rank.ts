@@ -7,6 +7,7 @@ export const FINAL_RANK = 5;
 const RANKS: Partial<Record<MessageStatus, number>> = {
   [MessageStatus.UNSPECIFIED]: 0,
   [MessageStatus.SCHEDULED]: 1,
+  [MessageStatus.HELD]: 1,
   [MessageStatus.ACCEPTED]: 2,
   [MessageStatus.ROUTED]: 3,
   [MessageStatus.SUBMITTED]: 4,
@@ -18,7 +19,7 @@ const RANKS: Partial<Record<MessageStatus, number>> = {
   [MessageStatus.CANCELED]: FINAL_RANK,
 };
 
-/** The forward order of statuses: SCHEDULED 1 < ACCEPTED 2 < ROUTED 3 < SUBMITTED 4 < every final 5. */
+/** The forward order of statuses: SCHEDULED or HELD 1 < ACCEPTED 2 < ROUTED 3 < SUBMITTED 4 < every final 5. */
 export function statusRank(status: MessageStatus): number {
   return RANKS[status] ?? 0;
 }

@@ -1,4 +1,6 @@
-import { MAX_SCHEDULE_AHEAD_MS, ValidationError, normaliseDestination, validateSend, type SendInput } from './index';
+import fc from 'fast-check';
+import { getCountries, getCountryCallingCode, parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { MAX_SCHEDULE_AHEAD_MS, ValidationError, normaliseDestination, readDestination, validateSend, type SendInput } from './index';
 
 const rules = { defaultRegion: 'GB', maxTextLength: 1000 };
 const base: SendInput = { to: '+447911123456', from: 'ACME', text: 'hello', clientReference: '', idempotencyKey: '', validitySeconds: 0, metadata: {}, callbackUrl: '', sendAtMs: 0 };
@@ -88,5 +90,28 @@ describe('validateSend: send_at', () => {
   it('refuses more than a year ahead, which is most often microseconds given for milliseconds', () => {
     expect(() => validateSend({ ...base, sendAtMs: now * 1000 }, rules, now)).toThrow(/^send_at_ms \d+ \(beyond the year 9999\) is more than a year ahead/);
     expect(() => validateSend({ ...base, sendAtMs: now + 2 * MAX_SCHEDULE_AHEAD_MS }, rules, now)).toThrow(expect.objectContaining({ code: 'VALIDATION.SEND_AT_TOO_FAR', field: 'send_at_ms' }));
+  });
+});
+
+describe('readDestination agrees with libphonenumber-js isValid()', () => {
+  // readDestination uses getType() alone (isValid() would run the same type match again).
+  it('accepts exactly the numbers isValid() accepts, in every region', () => {
+    const regions = getCountries();
+    fc.assert(
+      fc.property(fc.constantFrom(...regions), fc.stringMatching(/^[0-9]{6,14}$/), (region, digits) => {
+        const raw = `+${getCountryCallingCode(region)}${digits}`;
+        const parsed = parsePhoneNumberFromString(raw);
+        const valid = parsed?.isValid() === true && parsed.getType() !== 'FIXED_LINE';
+        let accepted = true;
+        try {
+          readDestination(raw, 'GB');
+        } catch (err) {
+          if (!(err instanceof ValidationError)) throw err;
+          accepted = false;
+        }
+        expect(accepted).toBe(valid);
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -106,18 +106,20 @@ export function readDestination(raw: string, defaultRegion: string): { number: s
   // libphonenumber reads a number out of surrounding text ("x447911123456", Arabic-Indic digits):
   // a destination is only ASCII digits, one leading "+", and the usual separators.
   const parsed = DIALLABLE.test(value) ? parsePhoneNumberFromString(value, defaultRegion as CountryCode) : undefined;
-  if (!parsed || !parsed.isValid()) {
+  // With the full ("max") metadata isValid() is getType() !== undefined: one type match, not two
+  // (the regular expressions of the type match were 6 % of ingest's CPU on unary sends).
+  const type = parsed?.getType();
+  if (!parsed || type === undefined) {
     throw new ValidationError(
       'VALIDATION.INVALID_DESTINATION',
       'to',
       `to "${quoted(value)}" is not a valid phone number (read with default region ${defaultRegion}); use E.164, e.g. +447911123456`,
     );
   }
-  const type = parsed.getType();
   if (type === 'FIXED_LINE') {
     throw new ValidationError('VALIDATION.DESTINATION_NOT_MOBILE', 'to', `to "${quoted(value)}" is a fixed-line number and cannot receive SMS`);
   }
-  return { number: parsed.number, country: parsed.country ?? '', numberType: type ?? '' };
+  return { number: parsed.number, country: parsed.country ?? '', numberType: type };
 }
 
 const DIALLABLE = /^\+?[0-9 ().-]{1,32}$/;

@@ -37,4 +37,4 @@ export {
   type Migration,
   type MigrationStatus,
 } from './migrations';
-export { startPrivatePostgres, type PrivatePostgres } from './private-postgres';
+export { freePort, startPrivatePostgres, type PrivatePostgres } from './private-postgres';

@@ -1,10 +1,12 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Topic } from './topics';
+import { TOPICS, type Topic } from './topics';
 
 export interface TopicSpec {
   name: string;
   partitions: number;
   replicationFactor: number;
+  /** Topic settings given at creation, e.g. cleanup.policy=compact. */
+  configEntries?: { name: string; value: string }[];
 }
 
 /** Partition count and replication of the topics an app creates (KAFKA_TOPIC_PARTITIONS, KAFKA_REPLICATION_FACTOR). */
@@ -16,6 +18,23 @@ export interface TopicLayout {
 /** Specs for ensureTopics from topics (or names) and the app's Kafka settings. */
 export function topicSpecs(topics: (Topic<unknown> | string)[], layout: TopicLayout): TopicSpec[] {
   return topics.map((t) => ({ name: typeof t === 'string' ? t : t.name, partitions: layout.KAFKA_TOPIC_PARTITIONS, replicationFactor: layout.KAFKA_REPLICATION_FACTOR }));
+}
+
+/**
+ * sms.routing-config.v1: one partition, so every replica sees the versions in the order they were
+ * published; compacted, so the newest record per configuration name is kept for ever and a
+ * starting router reads a handful of records, not the history (that is in PostgreSQL).
+ */
+export function routingConfigTopicSpec(layout: TopicLayout): TopicSpec {
+  return {
+    name: TOPICS.routingConfig.name,
+    partitions: 1,
+    replicationFactor: layout.KAFKA_REPLICATION_FACTOR,
+    configEntries: [
+      { name: 'cleanup.policy', value: 'compact' },
+      { name: 'min.compaction.lag.ms', value: '0' },
+    ],
+  };
 }
 
 const TOPIC_READY_TIMEOUT_MS = 30_000;
@@ -36,7 +55,7 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
         // the metadata (common on a fresh KRaft broker), so we wait ourselves below.
         await admin.createTopics({
           waitForLeaders: false,
-          topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor })),
+          topics: missing.map((s) => ({ topic: s.name, numPartitions: s.partitions, replicationFactor: s.replicationFactor, configEntries: s.configEntries })),
         });
       } catch (err) {
         // Another replica may have created the same topics a moment earlier.

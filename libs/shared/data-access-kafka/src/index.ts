@@ -4,3 +4,4 @@ export * from './admin';
 export * from './producer';
 export * from './consumer';
 export * from './consumer-lag';
+export * from './consumer-liveness';

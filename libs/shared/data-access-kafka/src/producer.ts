@@ -7,6 +7,8 @@ export interface OutgoingEvent<T = unknown> {
   key: string;
   value: T;
   headers?: Record<string, string>;
+  /** An explicit partition (instead of the key's): the connector's journal mirrors its outbound partitions. */
+  partition?: number;
 }
 
 export interface EventProducerOptions {
@@ -87,6 +89,12 @@ export class EventProducer {
     });
   }
 
+  private async sendInRequests(items: { topic: string; message: Message }[]): Promise<void> {
+    for (const chunk of chunksOf(items, MAX_REQUEST_BYTES)) {
+      await this.producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(chunk) });
+    }
+  }
+
   private flush(): void {
     clearTimeout(this.timer);
     clearImmediate(this.immediate);
@@ -96,8 +104,7 @@ export class EventProducer {
     const batch = this.queue;
     this.queue = [];
     this.queued = 0;
-    const request = this.producer
-      .sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: groupByTopic(batch.flatMap((p) => p.items)) })
+    const request = this.sendInRequests(batch.flatMap((p) => p.items))
       .then(
         () => batch.forEach((p) => p.resolve()),
         (err: Error) => batch.forEach((p) => p.reject(err)),
@@ -111,8 +118,16 @@ export class EventProducer {
   }
 }
 
+/**
+ * The broker refuses a record batch over its message.max.bytes (1 MiB by default) with
+ * MESSAGE_TOO_LARGE, and a stage forwarding a large fetch (1 MiB per partition) would retry that
+ * forever. So a flush goes in requests of at most MAX_REQUEST_BYTES, one after the other (the
+ * order of each key's events is kept).
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
 function toMessage<T>(event: OutgoingEvent<T>): Message {
-  return { key: event.key, value: encodeValue(event.topic, event.value), headers: event.headers };
+  return { key: event.key, value: encodeValue(event.topic, event.value), headers: event.headers, partition: event.partition };
 }
 
 function groupByTopic(items: { topic: string; message: Message }[]): TopicMessages[] {
@@ -123,4 +138,30 @@ function groupByTopic(items: { topic: string; message: Message }[]): TopicMessag
     list.push(message);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** Consecutive runs of items whose keys and values add up to at most maxBytes (an item larger than that goes alone). */
+export function chunksOf<T extends { message: Message }>(items: T[], maxBytes: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const size = sizeOf(item.message);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+function sizeOf(message: Message): number {
+  const length = (v: Message['value'] | Message['key']) => (v == null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);
+  let size = 64 + length(message.key) + length(message.value); // 64: a record's own overhead, roughly
+  for (const [k, v] of Object.entries(message.headers ?? {})) size += k.length + (typeof v === 'string' ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : 16);
+  return size;
 }

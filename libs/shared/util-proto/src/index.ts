@@ -7,3 +7,5 @@ export { Timestamp } from './generated/google/protobuf/timestamp';
 export * from './timestamps';
 export { PROTO_ROOT, SMS_PROTO_FILES } from './proto-files';
 export * from './schedule';
+export * from './encodings';
+export * from './whole-message';

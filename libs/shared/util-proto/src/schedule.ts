@@ -3,6 +3,8 @@ export interface ScheduleFields {
   sendAtMs: number;
   acceptedAtMs: number;
   releasedAtMs: number;
+  /** Set when SMS-pumping protection held the message for an operator. */
+  pumpingHeldUntilMs?: number;
 }
 
 /**
@@ -12,7 +14,16 @@ export interface ScheduleFields {
  * every consumer agrees however far behind it is.
  */
 export function heldForSchedule(m: ScheduleFields): boolean {
-  return m.sendAtMs > m.acceptedAtMs && m.releasedAtMs === 0;
+  return (m.sendAtMs > m.acceptedAtMs || heldByPumping(m)) && m.releasedAtMs === 0;
+}
+
+/**
+ * The first accepted event of a message SMS-pumping protection held (policy "hold"): kept like a
+ * scheduled one (heldForSchedule is true too), as HELD, until an operator releases it (published
+ * again with releasedAtMs set) or it is refused.
+ */
+export function heldByPumping(m: Pick<ScheduleFields, 'releasedAtMs' | 'pumpingHeldUntilMs'>): boolean {
+  return (m.pumpingHeldUntilMs ?? 0) > 0 && m.releasedAtMs === 0;
 }
 
 /** When a message started through the pipeline: its release for a scheduled one, else its acceptance. */

@@ -6,15 +6,21 @@ import {
   TokenBucket,
   backoffDelay,
   classifySubmitStatus,
-  commandStatusName,
   type BackoffPolicy,
-  type IncomingMessagePdu,
-  type SubmitSm,
   type ThrottleGovernorOptions,
 } from '@smsgw/smpp/domain';
+import { commandStatusName, type IncomingMessagePdu, type SubmitSm } from '@smsgw/smpp/util-wire';
 import { CarrierSession, type BindType, type SessionSettings, type SessionState } from './carrier-session';
 
-export type UnknownOutcomePolicy = 'wait-for-receipt' | 'resend-once';
+/**
+ * The queue a segment waits in: every `priority` segment (OTP, transactional) goes before any
+ * `bulk` one (marketing); within a lane, in order. Both share the carrier's windows and TPS.
+ */
+export type SubmitLane = 'priority' | 'bulk';
+export const SUBMIT_LANES: readonly SubmitLane[] = ['priority', 'bulk'];
+
+/** fail: as wait-for-receipt here (reported unknown); the connector turns it into FAILED. */
+export type UnknownOutcomePolicy = 'wait-for-receipt' | 'resend-once' | 'fail';
 
 export interface PoolSettings {
   carrierId: string;
@@ -58,8 +64,23 @@ export interface PoolObserver {
   bindError?(bind: string, error: SmppError): void;
   unknownOutcome?(reasonCode: string, resent: boolean): void;
   lateResponse?(bind: string, commandStatus: number): void;
-  /** All windows full, throttled, or waiting for TPS tokens while work is queued (or no longer). */
-  pressure?(saturated: boolean): void;
+  /**
+   * A lane's consumer should pause (or may resume): all windows full, throttled, or waiting for
+   * TPS tokens while a round of windows is queued. bulk counts every queued segment, priority only
+   * its own, so marketing backs off long before OTPs do.
+   */
+  pressure?(saturated: boolean, lane: SubmitLane): void;
+  /** A segment left the queue for a window, after waiting this long. */
+  dequeued?(lane: SubmitLane, waitMs: number): void;
+}
+
+/**
+ * Records, durably, that segments are about to be written to a bind (the connector's submit
+ * journal). The pool calls it once for each group of segments it takes for the windows and sends
+ * them only once it resolves, so a crash can never leave a segment sent but not journaled.
+ */
+export interface SubmitIntentJournal {
+  intend(refs: readonly unknown[]): Promise<void>;
 }
 
 export interface IncomingHandler {
@@ -68,10 +89,17 @@ export interface IncomingHandler {
 
 interface QueueItem {
   order: number;
+  lane: SubmitLane;
+  /** When it was submitted; 0 once it has left the queue the first time. */
+  queuedAtMs: number;
   submit: SubmitSm;
   attempts: number;
   resent: boolean;
   ticket: SubmitTicket | undefined;
+  /** What the journal knows the segment by; undefined: not journaled. */
+  ref: unknown;
+  /** Its intent is journaled already (a segment sent again after throttling is not journaled twice). */
+  journaled: boolean;
   resolve(result: SubmitResult): void;
   reject(error: Error): void;
 }
@@ -95,10 +123,8 @@ export class CarrierSessionPool {
   private readonly sessions: (CarrierSession | undefined)[] = [];
   private readonly bindNames: string[] = [];
   private readonly bindTypes: BindType[] = [];
-  private queue: QueueItem[] = [];
-  private head = 0;
-  /** Segments to resend before anything else, kept in their original order. */
-  private front: QueueItem[] = [];
+  /** Per lane, in SUBMIT_LANES order: taken from the first lane with anything waiting. */
+  private readonly lanes: Record<SubmitLane, LaneQueue> = { priority: new LaneQueue(), bulk: new LaneQueue() };
   private nextOrder = 0;
   private readonly bucket: TokenBucket;
   private readonly governor: ThrottleGovernor;
@@ -112,13 +138,20 @@ export class CarrierSessionPool {
   private stopping = false;
   private readonly loops: Promise<void>[] = [];
   private readonly sleepers = new Set<() => void>();
-  private saturated = false;
+  private readonly saturated: Record<SubmitLane, boolean> = { priority: false, bulk: false };
   private boundWaiters: (() => void)[] = [];
   private governorTimer: NodeJS.Timeout | undefined;
   /** resend-once: segments whose response never came, by bind name, until that bind is bound again. */
   private readonly awaitingRebind = new Map<string, QueueItem[]>();
   /** Sessions being unbound so that their held segments can be resent after a fresh bind. */
   private readonly recycling = new WeakSet<CarrierSession>();
+  private journal: SubmitIntentJournal | undefined;
+  /** Window slots held for segments whose intent is being journaled. */
+  private readonly reserved = new Map<CarrierSession, number>();
+  private reservedTotal = 0;
+  private intentGroup: { item: QueueItem; session: CarrierSession }[] = [];
+  private journalFailures = 0;
+  private journalBlockedUntil = 0;
 
   constructor(
     private settings: PoolSettings,
@@ -229,7 +262,12 @@ export class CarrierSessionPool {
 
   /** Segments waiting to be sent (not counting those in a window). */
   get queued(): number {
-    return this.queue.length - this.head + this.front.length;
+    return this.lanes.priority.size + this.lanes.bulk.size;
+  }
+
+  /** Segments of one lane waiting to be sent. */
+  queuedIn(lane: SubmitLane): number {
+    return this.lanes[lane].size;
   }
 
   get throttledRecently(): boolean {
@@ -240,23 +278,32 @@ export class CarrierSessionPool {
     return this.governor.currentLimit;
   }
 
+  /** The bulk lane's view: the whole queue is at least a round of windows while blocked. */
   get isSaturated(): boolean {
-    return this.saturated;
+    return this.saturated.bulk;
   }
 
   binds(): BindSnapshot[] {
     return this.bindNames.map((name, i) => ({ name, state: this.sessions[i]?.state ?? 'CLOSED', windowInUse: this.sessions[i]?.windowInUse ?? 0 }));
   }
 
+  /** From now on, segments submitted with a ref are journaled before they are sent. */
+  useJournal(journal: SubmitIntentJournal): void {
+    this.journal = journal;
+  }
+
   /**
    * Queues one segment; resolves with its final outcome. Rejects only when the pool stops before
-   * sending it. With a ticket, the segment can be withdrawn while it waits (→ `withdrawn`).
+   * sending it. With a ticket, the segment can be withdrawn while it waits (→ `withdrawn`). With a
+   * ref (and a journal), its intent is journaled before it is sent; `resent` (sent once already,
+   * before a restart) keeps resend-once from sending it a third time. A `priority` segment goes
+   * before every `bulk` one still waiting.
    */
-  submit(submit: SubmitSm, ticket?: SubmitTicket): Promise<SubmitResult> {
+  submit(submit: SubmitSm, ticket?: SubmitTicket, ref?: unknown, resent = false, lane: SubmitLane = 'bulk'): Promise<SubmitResult> {
     if (this.stopping) return Promise.reject(notSent('the connector is stopping'));
     if (ticket?.withdrawn) return Promise.resolve(WITHDRAWN);
     return new Promise((resolve, reject) => {
-      this.queue.push({ order: this.nextOrder++, submit, attempts: 0, resent: false, ticket, resolve, reject });
+      this.lanes[lane].push({ order: this.nextOrder++, lane, queuedAtMs: Date.now(), submit, attempts: 0, resent, ticket, ref, journaled: false, resolve, reject });
       this.pump();
     });
   }
@@ -274,9 +321,7 @@ export class CarrierSessionPool {
       taken.push(item);
       return false;
     };
-    this.front = this.front.filter(keep);
-    this.queue = this.queue.slice(this.head).filter(keep);
-    this.head = 0;
+    for (const lane of SUBMIT_LANES) this.lanes[lane].retain(keep);
     for (const item of taken) item.resolve(WITHDRAWN);
     if (taken.length > 0) this.pump();
     return taken.length;
@@ -289,7 +334,7 @@ export class CarrierSessionPool {
   async stop(drainMs: number): Promise<void> {
     this.stopping = true;
     const deadline = Date.now() + drainMs;
-    while (Date.now() < deadline && (this.queued > 0 || this.windowInUse > 0) && this.bindsUp > 0) {
+    while (Date.now() < deadline && (this.queued > 0 || this.windowInUse > 0 || this.reservedTotal > 0) && this.bindsUp > 0) {
       await new Promise((r) => setTimeout(r, 20));
     }
     const left = this.takeAllQueued();
@@ -365,39 +410,23 @@ export class CarrierSessionPool {
   }
 
   private takeAllQueued(): QueueItem[] {
-    const items = [...this.front, ...this.queue.slice(this.head)];
-    this.front = [];
-    this.queue = [];
-    this.head = 0;
-    return items;
+    return SUBMIT_LANES.flatMap((lane) => this.lanes[lane].takeAll());
   }
 
   private nextItem(): QueueItem | undefined {
-    if (this.front.length > 0) return this.front.shift();
-    if (this.head < this.queue.length) {
-      const item = this.queue[this.head];
-      this.queue[this.head++] = undefined as unknown as QueueItem;
-      if (this.head > 1024 && this.head * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.head);
-        this.head = 0;
-      }
-      return item;
-    }
-    return undefined;
+    return this.lanes.priority.shift() ?? this.lanes.bulk.shift();
   }
 
-  /** Puts a segment back before everything queued after it (throttled, rebind, resend-once). */
+  /** Puts a segment back before everything of its lane queued after it (throttled, rebind, resend-once). */
   private requeueFront(item: QueueItem): void {
-    let i = this.front.length;
-    while (i > 0 && this.front[i - 1].order > item.order) i--;
-    this.front.splice(i, 0, item);
+    this.lanes[item.lane].requeueFront(item);
   }
 
   private pickSession(): CarrierSession | undefined {
     let best: CarrierSession | undefined;
     let bestFree = 0;
     for (const s of this.sessions) {
-      const free = s ? s.windowFree : 0;
+      const free = s ? s.windowFree - (this.reservedTotal > 0 ? (this.reserved.get(s) ?? 0) : 0) : 0;
       if (free > bestFree) {
         best = s;
         bestFree = free;
@@ -428,6 +457,11 @@ export class CarrierSessionPool {
     this.applyRate(now);
     let sent = 0;
     while (this.queued > 0) {
+      if (this.journalBlockedUntil > now) {
+        this.wakeAtTime(this.journalBlockedUntil);
+        blocked = true;
+        break;
+      }
       if (this.governor.isPaused(now)) {
         this.wakeAtTime(this.governor.pausedUntil());
         blocked = true;
@@ -445,25 +479,86 @@ export class CarrierSessionPool {
       }
       const item = this.nextItem();
       if (!item) break;
-      this.send(item, session);
+      if (item.queuedAtMs > 0) {
+        this.observer.dequeued?.(item.lane, now - item.queuedAtMs);
+        item.queuedAtMs = 0; // once: not again when put back after throttling
+      }
+      if (this.journal && item.ref !== undefined && !item.journaled) this.reserve(item, session);
+      else this.send(item, session);
       if (++sent % 256 === 0) now = Date.now();
     }
+    if (this.intentGroup.length > 0) this.journalIntents();
     this.updatePressure(blocked, now);
+  }
+
+  private reserve(item: QueueItem, session: CarrierSession): void {
+    this.reserved.set(session, (this.reserved.get(session) ?? 0) + 1);
+    this.reservedTotal++;
+    this.intentGroup.push({ item, session });
+  }
+
+  private unreserve(session: CarrierSession): void {
+    this.reserved.set(session, (this.reserved.get(session) ?? 1) - 1);
+    this.reservedTotal--;
+  }
+
+  /**
+   * One journal write per lane for the segments taken in this pump; they go to their binds once it is
+   * acknowledged. A failed write puts them back in their place and holds sending for a back-off.
+   */
+  private journalIntents(): void {
+    const taken = this.intentGroup;
+    this.intentGroup = [];
+    // A write per lane: priority segments never wait for a bulk write to be acknowledged.
+    for (const lane of SUBMIT_LANES) {
+      const group = taken.filter((g) => g.item.lane === lane);
+      if (group.length > 0) this.journalGroup(group);
+    }
+  }
+
+  private journalGroup(group: { item: QueueItem; session: CarrierSession }[]): void {
+    const journal = this.journal as SubmitIntentJournal;
+    journal.intend(group.map((g) => g.item.ref)).then(
+      () => {
+        this.journalFailures = 0;
+        for (const { item, session } of group) {
+          this.unreserve(session);
+          item.journaled = true;
+          this.send(item, session);
+        }
+        this.pump();
+      },
+      (err: Error) => {
+        const delay = backoffDelay(++this.journalFailures, this.settings.reconnect);
+        this.journalBlockedUntil = Date.now() + delay;
+        this.logger.error({ carrier: this.settings.carrierId, segments: group.length, err: err.message, retryInMs: delay }, 'could not journal submit intents; nothing is sent until the journal takes them');
+        for (const { item, session } of group) {
+          this.unreserve(session);
+          this.requeueFront(item);
+        }
+        this.pump();
+      },
+    );
   }
 
   /**
    * Saturated: throttled, or blocked (windows full, no bind, no tokens) with at least a full round
    * of windows queued; relieved below half of that. The hysteresis keeps pause/resume from flapping.
+   * The bulk lane counts the whole queue, the priority lane its own segments only (and is not
+   * paused by throttling alone): a marketing backlog never stops OTPs from being fetched.
    */
   private updatePressure(blocked: boolean, now: number): void {
     const threshold = Math.max(1, this.settings.session.window * this.bindNames.length);
     const throttled = this.governor.isPaused(now);
-    let saturated = this.saturated;
-    if (!saturated) saturated = throttled || (blocked && this.queued >= threshold);
-    else saturated = throttled || (blocked && this.queued >= threshold / 2);
-    if (saturated === this.saturated) return;
-    this.saturated = saturated;
-    this.observer.pressure?.(saturated);
+    const waiting = { priority: this.lanes.priority.size, bulk: this.queued };
+    for (const lane of SUBMIT_LANES) {
+      const was = this.saturated[lane];
+      const over = waiting[lane] >= (was ? threshold / 2 : threshold);
+      const saturated = lane === 'bulk' ? throttled || (blocked && over) : (throttled || blocked) && over;
+      if (saturated === was) continue;
+      this.saturated[lane] = saturated;
+      this.observer.pressure?.(saturated, lane);
+    }
   }
 
   private wakeAtTime(at: number): void {
@@ -562,6 +657,55 @@ export class CarrierSessionPool {
 }
 
 const WITHDRAWN: SubmitResult = { kind: 'withdrawn', attempts: 0 };
+
+/** One lane's waiting segments: those put back (throttled, rebind) first, in order, then the rest in order. */
+class LaneQueue {
+  private queue: QueueItem[] = [];
+  private head = 0;
+  /** Segments to resend before anything else of the lane, kept in their original order. */
+  private front: QueueItem[] = [];
+
+  get size(): number {
+    return this.queue.length - this.head + this.front.length;
+  }
+
+  push(item: QueueItem): void {
+    this.queue.push(item);
+  }
+
+  shift(): QueueItem | undefined {
+    if (this.front.length > 0) return this.front.shift();
+    if (this.head >= this.queue.length) return undefined;
+    const item = this.queue[this.head];
+    this.queue[this.head++] = undefined as unknown as QueueItem;
+    if (this.head > 1024 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+
+  requeueFront(item: QueueItem): void {
+    let i = this.front.length;
+    while (i > 0 && this.front[i - 1].order > item.order) i--;
+    this.front.splice(i, 0, item);
+  }
+
+  /** Keeps the items `keep` says yes to. */
+  retain(keep: (item: QueueItem) => boolean): void {
+    this.front = this.front.filter(keep);
+    this.queue = this.queue.slice(this.head).filter(keep);
+    this.head = 0;
+  }
+
+  takeAll(): QueueItem[] {
+    const items = [...this.front, ...this.queue.slice(this.head)];
+    this.front = [];
+    this.queue = [];
+    this.head = 0;
+    return items;
+  }
+}
 
 function unknown(item: QueueItem, reasonCode: string, reason: string): SubmitResult {
   return { kind: 'unknown', reasonCode, reason, attempts: item.attempts };

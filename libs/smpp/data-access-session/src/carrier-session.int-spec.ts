@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '@smsgw/shared/util-logging';
-import { SmppError, TLV, readReceipt, type IncomingMessagePdu } from '@smsgw/smpp/domain';
+import { SmppError, readReceipt } from '@smsgw/smpp/domain';
+import { TLV, type IncomingMessagePdu } from '@smsgw/smpp/util-wire';
 import { CarrierSession, CarrierSessionPool, SubmitTicket, type PoolSettings, type SubmitResult } from './index';
 import { MiniSmsc } from './testing/mini-smsc';
 import { poolSettings, segment, sessionSettings, timeouts } from './testing/session-fixtures';
@@ -143,6 +144,31 @@ describe('CarrierSessionPool (real TCP)', () => {
     expect([...smsc.accepted.values()].every((n) => n === 1)).toBe(true);
     expect(Date.now() - started).toBeGreaterThan(1500); // 900 at 300/s: only slower
     expect(pressure[0]).toBe(true);
+  }, 20_000);
+
+  it('sends priority segments before every bulk segment still queued, under the same TPS limit', async () => {
+    const pressure: [boolean, string][] = [];
+    const waits: Record<string, number[]> = { priority: [], bulk: [] };
+    const p = await startPool({}, { tps: 200 }, { pressure: (s: boolean, lane: string) => pressure.push([s, lane]), dequeued: (lane: string, ms: number) => waits[lane].push(ms) });
+    const bulk = Array.from({ length: 400 }, (_, i) => p.submit(segment(`4477001${String(i).padStart(5, '0')}`, `bulk ${i}`), undefined, undefined, false, 'bulk'));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(p.queuedIn('bulk')).toBeGreaterThan(250); // 2 s of bulk traffic still waiting
+    const queuedAt = Date.now();
+    const otps = await Promise.all(Array.from({ length: 5 }, (_, i) => p.submit(segment(`4477002${String(i).padStart(5, '0')}`, `otp ${i}`), undefined, undefined, false, 'priority')));
+    const otpLatency = Date.now() - queuedAt;
+    expect(otps.every((r) => r.kind === 'submitted')).toBe(true);
+    expect(otpLatency).toBeLessThan(250); // 5 tokens at 200/s, not the 1.5 s of bulk ahead of them
+    expect(p.queuedIn('bulk')).toBeGreaterThan(150);
+    expect((await Promise.all(bulk)).every((r) => r.kind === 'submitted')).toBe(true);
+    // The OTPs reached the SMSC while bulk segments queued before them were still waiting.
+    const order = smsc.submits.map((s) => s.destination);
+    const lastOtp = Math.max(...Array.from({ length: 5 }, (_, i) => order.indexOf(`4477002${String(i).padStart(5, '0')}`)));
+    expect(lastOtp).toBeLessThan(250);
+    expect(waits.priority).toHaveLength(5);
+    expect(Math.max(...waits.priority)).toBeLessThan(250);
+    // Bulk backed off (a round of windows is 100 here); priority never did.
+    expect(pressure).toContainEqual([true, 'bulk']);
+    expect(pressure.some(([s, lane]) => s && lane === 'priority')).toBe(false);
   }, 20_000);
 
   it('fails permanent errors and hands other errors back as retryable', async () => {

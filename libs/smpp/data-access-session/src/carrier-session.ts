@@ -1,13 +1,12 @@
 /// <reference path="./node-smpp.d.ts" />
 import * as smpp from 'smpp';
 import type { Logger } from '@smsgw/shared/util-logging';
+import { SmppError, SubmitWindow } from '@smsgw/smpp/domain';
 import {
   CommandId,
   CommandStatus,
   PduFormatError,
   PduFramer,
-  SmppError,
-  SubmitWindow,
   encodeDataSm,
   encodeResponse,
   encodeSubmitSm,
@@ -15,7 +14,7 @@ import {
   readResponseMessageId,
   type IncomingMessagePdu,
   type SubmitSm,
-} from '@smsgw/smpp/domain';
+} from '@smsgw/smpp/util-wire';
 
 /** Where a bind is in its life (after Cloudhopper/jSMPP): each transition is logged and observable. */
 export type SessionState = 'OPEN' | 'BINDING' | 'BOUND' | 'UNBINDING' | 'CLOSED';

@@ -3,7 +3,7 @@
 // The session answers what it can (generic_nack, an error status), rebinds when the stream is
 // out of step, and keeps (or regains) a bind that submits.
 import { createLogger } from '@smsgw/shared/util-logging';
-import type { IncomingMessagePdu } from '@smsgw/smpp/domain';
+import type { IncomingMessagePdu } from '@smsgw/smpp/util-wire';
 import fc from 'fast-check';
 import { CarrierSessionPool, type PoolSettings } from './index';
 import { MiniSmsc } from './testing/mini-smsc';

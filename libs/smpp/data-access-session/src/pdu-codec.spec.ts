@@ -2,7 +2,7 @@
 // node-smpp decodes what we encode: the codec is checked against the reference implementation.
 import * as smpp from 'smpp';
 import fc from 'fast-check';
-import { CommandId, PduFramer, encodeDataSm, encodeResponse, encodeSubmitSm, readResponseMessageId, type SubmitSm } from '@smsgw/smpp/domain';
+import { CommandId, PduFramer, encodeDataSm, encodeResponse, encodeSubmitSm, readResponseMessageId, type SubmitSm } from '@smsgw/smpp/util-wire';
 import { segment } from './testing/session-fixtures';
 
 const base: SubmitSm = {

@@ -50,6 +50,11 @@ describe('TokenBucket', () => {
     expect(b.available(10_000)).toBe(10); // never more than the burst
   });
 
+  it('never stores more than a burst set apart from the rate', () => {
+    const b = new TokenBucket(1000, 3, 0);
+    expect(Array.from({ length: 10 }, () => b.tryTake(60_000)).filter(Boolean)).toHaveLength(3);
+  });
+
   it('is unlimited at rate 0 and divides the carrier rate between replicas', () => {
     const b = new TokenBucket(0);
     expect(b.tryTake(0, 1e6)).toBe(true);

@@ -1,4 +1,4 @@
-import { TLV, messageContent, tlvInt, tlvString, type IncomingMessagePdu } from './incoming-pdu';
+import { TLV, messageContent, tlvInt, tlvString, type IncomingMessagePdu } from '@smsgw/smpp/util-wire';
 
 /** esm_class message type bits (2–5) of a deliver_sm. */
 const ESM_TYPE_MASK = 0x3c;

@@ -1,31 +1,9 @@
 import { encode, type Concatenation, type EncodedMessage, type NationalLanguage } from '@smsgw/gsm/util-encoding';
+import type { SubmitSm } from '@smsgw/smpp/util-wire';
 import { destinationAddress, relativeValidityPeriod, sourceAddress } from './addressing';
 
 const ESM_UDHI = 0x40;
 
-/** The fields of one submit_sm, with their SMPP names. */
-export interface SubmitSm {
-  service_type: string;
-  source_addr_ton: number;
-  source_addr_npi: number;
-  source_addr: string;
-  dest_addr_ton: number;
-  dest_addr_npi: number;
-  destination_addr: string;
-  esm_class: number;
-  protocol_id: number;
-  priority_flag: number;
-  validity_period: string;
-  /** The same validity in seconds (0 = SMSC default), for data_sm's qos_time_to_live. */
-  validity_seconds: number;
-  registered_delivery: number;
-  data_coding: number;
-  short_message: Uint8Array;
-  message_payload?: Uint8Array;
-  sar_msg_ref_num?: number;
-  sar_total_segments?: number;
-  sar_segment_seqnum?: number;
-}
 
 /** What the connector needs of an OutboundMessage to build its submits. */
 export interface RenderInput {

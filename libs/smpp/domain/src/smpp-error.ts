@@ -1,4 +1,4 @@
-import { commandStatusName, commandStatusInfo, CommandStatus } from './command-status';
+import { commandStatusName, commandStatusInfo, CommandStatus } from '@smsgw/smpp/util-wire';
 
 export type SmppErrorCode =
   /** The SMSC answered with a non-zero command_status (the code names it: SMPP.ESME_RINVPASWD). */

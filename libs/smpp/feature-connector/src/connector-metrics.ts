@@ -1,18 +1,19 @@
 import { Gauge, LATENCY_BUCKETS, counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import { commandStatusName, type SmppError } from '@smsgw/smpp/domain';
-import type { BindSnapshot, PoolObserver, SessionState } from '@smsgw/smpp/data-access-session';
+import type { SmppError } from '@smsgw/smpp/domain';
+import { commandStatusName } from '@smsgw/smpp/util-wire';
+import { SUBMIT_LANES, type BindSnapshot, type PoolObserver, type SessionState, type SubmitLane } from '@smsgw/smpp/data-access-session';
 
 const STATES: SessionState[] = ['OPEN', 'BINDING', 'BOUND', 'UNBINDING', 'CLOSED'];
 
 export interface PoolView {
   binds(): BindSnapshot[];
-  readonly queued: number;
+  queuedIn(lane: SubmitLane): number;
   readonly adaptiveLimit: number;
 }
 
 /**
  * The connector's metrics, per carrier and bind. Labels are bounded: carrier, bind (one per
- * configured session), SMPP command and command_status name, outcome.
+ * configured session), SMPP command and command_status name, outcome, lane (priority, bulk).
  */
 export class ConnectorMetrics {
   readonly submitLatency;
@@ -27,6 +28,11 @@ export class ConnectorMetrics {
   readonly incoming;
   readonly consumerPaused;
   readonly consumerPauses;
+  readonly unknownAfterRestart;
+  readonly journalReads;
+  readonly queueWait;
+  readonly routedToSubmitted;
+  readonly duplicateOutbound;
 
   constructor(
     registry: Registry,
@@ -43,8 +49,13 @@ export class ConnectorMetrics {
     this.segments = counter(registry, 'smsgw_smpp_segments_total', 'Segments by final submit outcome (submitted, failed, unknown, retrying).', ['carrier', 'outcome']);
     this.incoming = counter(registry, 'smsgw_smpp_deliver_sm_total', 'deliver_sm/data_sm received, by kind (receipt, mo) and result (stored, error).', ['carrier', 'kind', 'result']);
     this.withdrawn = counter(registry, 'smsgw_smpp_withdrawn_messages_total', 'Messages taken back unsent when their partition was given up (group rebalance or stop); they are consumed again, by this or another replica.', ['carrier']);
-    this.consumerPauses = counter(registry, 'smsgw_smpp_consumer_pauses_total', 'Times the carrier outbound partitions were paused for back-pressure (windows full or throttled).', ['carrier']);
-    this.consumerPaused = new Gauge({ name: 'smsgw_smpp_consumer_paused', help: '1 while the carrier outbound partitions are paused for back-pressure.', labelNames: ['carrier'], registers: [registry] });
+    this.consumerPauses = counter(registry, 'smsgw_smpp_consumer_pauses_total', 'Times a lane of the carrier outbound partitions was paused for back-pressure (windows full or throttled).', ['carrier', 'lane']);
+    this.queueWait = histogram(registry, 'smsgw_smpp_queue_wait_seconds', 'Time a segment waited in the connector queue (for a window slot and a TPS token), by lane.', ['carrier', 'lane'], LATENCY_BUCKETS);
+    this.routedToSubmitted = histogram(registry, 'smsgw_connector_routed_to_submitted_seconds', "From the router's decision to the first segment's submit_sm_resp (includes the wait on the outbound topic), by lane.", ['carrier', 'lane'], LATENCY_BUCKETS);
+    this.unknownAfterRestart = counter(registry, 'smsgw_connector_unknown_outcomes_total', 'Segments consumed again after a restart whose submit intent is in the journal without an outcome (sent or not: handled by the carrier unknownOutcome policy, never resent blindly).', ['carrier']);
+    this.journalReads = counter(registry, 'smsgw_connector_journal_reads_total', 'Submit journal partitions read back when an outbound partition was taken over, by result (read, failed).', ['carrier', 'result']);
+    this.duplicateOutbound = counter(registry, 'smsgw_connector_duplicate_outbound_total', 'Outbound records of a message (same id and attempt) already submitted by this process: an upstream produce retried; committed without a second submit.', ['carrier']);
+    this.consumerPaused = new Gauge({ name: 'smsgw_smpp_consumer_paused', help: '1 while a lane of the carrier outbound partitions is paused for back-pressure.', labelNames: ['carrier', 'lane'], registers: [registry] });
     new Gauge({
       name: 'smsgw_smpp_bind_state',
       help: '1 for the state each bind is in (OPEN, BINDING, BOUND, UNBINDING, CLOSED).',
@@ -65,11 +76,11 @@ export class ConnectorMetrics {
     });
     new Gauge({
       name: 'smsgw_smpp_queued_segments',
-      help: 'Segments waiting for a window slot or TPS token.',
-      labelNames: ['carrier'],
+      help: 'Segments waiting for a window slot or TPS token, by lane.',
+      labelNames: ['carrier', 'lane'],
       registers: [registry],
       collect() {
-        this.set({ carrier }, pool()?.queued ?? 0);
+        for (const lane of SUBMIT_LANES) this.set({ carrier, lane }, pool()?.queuedIn(lane) ?? 0);
       },
     });
     new Gauge({
@@ -98,6 +109,11 @@ export class ConnectorMetrics {
   /** Counts a segment's final outcome. */
   segment(outcome: string): void {
     this.child(this.segments, `s|${outcome}`, { carrier: this.carrier, outcome }).inc();
+  }
+
+  /** A message's first segment submitted this long after the router chose the carrier. */
+  routedToSubmit(lane: string, ms: number): void {
+    this.child(this.routedToSubmitted, `rs|${lane}`, { carrier: this.carrier, lane }).observe(Math.max(0, ms) / 1000);
   }
 
   /** Counts a deliver_sm/data_sm by kind and result. */
@@ -130,6 +146,10 @@ export class ConnectorMetrics {
       unknownOutcome: (reason, resent) => {
         this.unknownOutcomes.inc({ carrier, reason, action: resent ? 'resent' : 'reported' });
         also.unknownOutcome?.(reason, resent);
+      },
+      dequeued: (lane, waitMs) => {
+        this.child(this.queueWait, `q|${lane}`, { carrier, lane }).observe(waitMs / 1000);
+        also.dequeued?.(lane, waitMs);
       },
       lateResponse: (bind, status) => {
         this.lateResponses.inc({ carrier, command_status: commandStatusName(status) });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { readCarriersConfig, type CarrierConfig } from '@smsgw/carriers/util-config';
-import { EventProducer, TOPICS, createKafka, ensureTopics, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
+import { EventProducer, TOPICS, createKafka, ensureTopics, outboundTopic, prefixed, type OutboundLane } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { Encoding, MessageAccepted, OutboundMessage, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
 import { startSimulator, type RunningSimulator, type SimulatorConfigInput } from '@smsgw/smpp/feature-simulator';
@@ -101,8 +101,8 @@ function idOf(m: OutboundMessage): string {
   return m.encoded?.message?.id ?? '';
 }
 
-async function publish(carrierId: string, messages: OutboundMessage[]): Promise<Set<string>> {
-  const topic = outboundTopic(carrierId);
+async function publish(carrierId: string, messages: OutboundMessage[], lane: OutboundLane = 'bulk'): Promise<Set<string>> {
+  const topic = outboundTopic(carrierId, lane);
   for (let i = 0; i < messages.length; i += 1000) {
     await producer.sendMany(messages.slice(i, i + 1000).map((m) => ({ topic, key: idOf(m), value: m })));
   }
@@ -154,6 +154,21 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     expect(receipts.every((e) => e.key === `${carrier.id}/${e.value.smscMessageId}` && /stat:DELIVRD/.test(e.value.shortMessage))).toBe(true);
     expect(sim.stats().submits.accepted).toBe(4);
     expect(sim.stats().receipts.acknowledged).toBe(4);
+  });
+
+  it('sends a message once when its record is in the outbound topic twice (an upstream produce retried)', async () => {
+    const { carrier, sim, registry } = await start();
+    const otp = outbound(carrier.id, '+447700900125', 'Your code is 123456');
+    const duplicates = async () => Number((await registry.getSingleMetricAsString('smsgw_connector_duplicate_outbound_total')).match(/} (\d+)/)?.[1] ?? 0);
+    // A copy in the same batch, then one in a later batch.
+    const ids = await publish(carrier.id, [otp, otp]);
+    await reportsFor(ids);
+    await publish(carrier.id, [otp]);
+    const deadline = Date.now() + 10_000;
+    while ((await duplicates()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await duplicates()).toBe(2);
+    expect(watcher.all(TOPICS.submitted).filter((e) => e.value.messageId === idOf(otp))).toHaveLength(1);
+    expect(sim.stats().submits.accepted).toBe(1);
   });
 
   it('submits with data_sm when the carrier asks for it', async () => {
@@ -322,7 +337,10 @@ describe('SmppConnector giving up a partition mid-batch', () => {
     const reports = (await reportsFor(ids, 30_000)).map((e) => e.value);
     expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
     const submittedBy = async (r: Running) => Number((await r.registry.getSingleMetricAsString('smsgw_smpp_segments_total')).match(/outcome="submitted"} (\d+)/)?.[1] ?? 0);
-    expect(await submittedBy(b)).toBeGreaterThan(200);
+    // Without the hand-over B gets its partitions only after A finished them all (B: 0). With it, B
+    // sends a good share; how much depends on how soon the group settles on a loaded machine (164
+    // of 1,600 seen in CI, hundreds when quiet), so the bar is well above 0, not a rate.
+    expect(await submittedBy(b)).toBeGreaterThan(100);
     expect((await submittedBy(a)) + (await submittedBy(b))).toBe(1600);
     expect(a.sim.stats().duplicateSubmits).toBe(0);
     expect(await a.registry.getSingleMetricAsString('smsgw_smpp_withdrawn_messages_total')).toMatch(/} [1-9]\d*/);
@@ -364,6 +382,20 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
     });
   }
 
+  function metricsOf(child: ChildProcess): Promise<string> {
+    return new Promise((resolve) => {
+      const onMessage = (m: { metrics?: string }) => {
+        if (m.metrics === undefined) return;
+        child.off('message', onMessage);
+        resolve(m.metrics);
+      };
+      child.on('message', onMessage);
+      child.send({ metrics: true });
+    });
+  }
+
+  const unknownAfterRestart = (metrics: string) => Number(metrics.match(/smsgw_connector_unknown_outcomes_total\{[^}]*\} (\d+)/)?.[1] ?? 0);
+
   async function killHard(child: ChildProcess): Promise<void> {
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
@@ -378,7 +410,7 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
     await sim.close();
   }
 
-  it('every message still gets its reports; duplicates show in the simulator counters', async () => {
+  it('every message still gets its reports and none is submitted twice: in-flight segments are unknown outcomes, counted', async () => {
     const sim = await startSimulator({ config: { responseDelay: 3 } });
     const id = `t-${randomUUID().slice(0, 8)}`;
     const settings = { id, host: '127.0.0.1', port: sim.port, systemId: 'smsgw', password: 'secret', binds: 2, window: 50, reconnect: { initialMs: 50, maxMs: 500 } };
@@ -387,7 +419,8 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       const messages = Array.from({ length: 1500 }, (_, i) => outbound(id, `+4477005${String(i).padStart(5, '0')}`, `crash ${i}`));
       const ids = new Set(messages.map((m) => idOf(m)));
       child = await spawnConnector(settings);
-      await publish(id, messages);
+      // Both lanes: each has its own journal, whose partition p mirrors that lane's partition p.
+      await Promise.all([publish(id, messages.slice(0, 750)), publish(id, messages.slice(750), 'priority')]);
       await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 300);
       await killHard(child);
       const before = sim.stats().submits.accepted;
@@ -397,18 +430,25 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       expect(new Set(reports.map((r) => r.messageId)).size).toBe(1500);
       expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED || r.outcome === SubmitOutcome.UNKNOWN)).toBe(true);
       const stats = sim.stats();
-      expect(stats.uniqueMessages).toBe(1500);
-      // At-least-once: the batch in flight at the kill was consumed again; the SMSC saw those twice.
-      expect(stats.submits.accepted).toBe(stats.uniqueMessages + stats.duplicateSubmits);
+      // The journal: what went out before the kill is reported from it, never submitted again.
+      expect(stats.duplicateSubmits).toBe(0);
+      expect(stats.submits.accepted).toBe(stats.uniqueMessages);
+      // Segments in flight at the kill (intent journaled, no outcome) are unknown outcomes: reported
+      // UNKNOWN (the carrier default, wait-for-receipt), counted, and not sent again.
+      const unknown = new Set(reports.filter((r) => r.outcome === SubmitOutcome.UNKNOWN && r.reasonCode === 'CONNECTOR.UNKNOWN_AFTER_RESTART').map((r) => r.messageId));
+      expect(unknownAfterRestart(await metricsOf(child))).toBe(unknown.size);
+      // Each unknown one the SMSC took or never saw; every other message it took exactly once.
+      expect(stats.uniqueMessages).toBeGreaterThanOrEqual(1500 - unknown.size);
+      expect(stats.uniqueMessages).toBeLessThanOrEqual(1500);
       expect(before).toBeGreaterThan(0);
       expect(before).toBeLessThan(1500); // killed mid-way
-      console.log(`SIGKILL test: killed with ${before} submits accepted and ${reportedAtKill} messages reported; ${stats.duplicateSubmits} duplicate submits of 1500 messages after the restart`);
+      console.log(`SIGKILL test: killed with ${before} submits accepted and ${reportedAtKill} messages reported; after the restart ${stats.duplicateSubmits} duplicate submits of 1500 messages, ${unknown.size} unknown outcomes`);
     } finally {
       await tearDown(child, sim);
     }
   }, 120_000);
 
-  it('killed in the middle of a long batch: the checkpoints of its finished part bound what is sent twice', async () => {
+  it('killed in the middle of a long batch: what it sent after its last checkpoint is not sent again', async () => {
     const sim = await startSimulator({});
     const id = `t-${randomUUID().slice(0, 8)}`;
     // 200 segments/s and whole-partition fetches: each batch takes seconds.
@@ -428,12 +468,16 @@ describe('SmppConnector killed with SIGKILL and restarted', () => {
       const reports = (await reportsFor(ids, 60_000)).map((e) => e.value);
       expect(new Set(reports.map((r) => r.messageId)).size).toBe(1600);
       const stats = sim.stats();
-      expect(stats.uniqueMessages).toBe(1600);
-      // Without checkpoints every message sent before the kill would be sent again.
+      // An unknown outcome the SMSC may never have seen (intent journaled, killed before the send): not sent again.
+      expect(stats.uniqueMessages).toBeLessThanOrEqual(1600);
+      // Without the journal the messages submitted after the last checkpoint would be sent again.
       expect(committedAtKill).toBeGreaterThan(0);
-      expect(stats.duplicateSubmits).toBe(submittedAtKill - committedAtKill);
-      expect(stats.duplicateSubmits).toBeLessThan(submittedAtKill / 2);
-      console.log(`checkpoint test: killed with ${submittedAtKill} submitted and ${committedAtKill} committed; ${stats.duplicateSubmits} duplicate submits after the restart`);
+      expect(submittedAtKill).toBeGreaterThan(committedAtKill);
+      expect(stats.duplicateSubmits).toBe(0);
+      const unknown = new Set(reports.filter((r) => r.outcome === SubmitOutcome.UNKNOWN).map((r) => r.messageId)).size;
+      expect(unknownAfterRestart(await metricsOf(child))).toBe(unknown);
+      expect(stats.uniqueMessages).toBeGreaterThanOrEqual(1600 - unknown);
+      console.log(`checkpoint test: killed with ${submittedAtKill} submitted and ${committedAtKill} committed; after the restart ${stats.duplicateSubmits} duplicate submits, ${unknown} unknown outcomes`);
     } finally {
       await tearDown(child, sim);
     }

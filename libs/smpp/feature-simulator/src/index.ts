@@ -11,6 +11,7 @@ export {
   type Faults,
   type FaultsInput,
   type StatusFault,
+  type ReceiptFault,
 } from './config/simulator-config';
 export { OVERRIDES, applyOverrides, type OverrideName, type Overrides } from './config/overrides';
 export { readConfigFile } from './config/config-file';

@@ -3,3 +3,6 @@
 export * from './queryable';
 export * from './message.reader';
 export * from './projection';
+export * from './usage.reader';
+export * from './unmatched-receipts';
+export * from './receipt-id-rematch';

@@ -18,10 +18,14 @@ interface MessageRow {
   submitted_at: Date | null;
   completed_at: Date | null;
   updated_at: Date;
+  route_rule_id: string;
+  price_per_segment_micros: string;
+  price_total_micros: string;
+  price_currency: string;
 }
 
 const COLUMNS =
-  'id, status, to_number, sender, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, metadata, accepted_at, submitted_at, completed_at, updated_at';
+  'id, status, to_number, sender, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, metadata, accepted_at, submitted_at, completed_at, updated_at, route_rule_id, price_per_segment_micros, price_total_micros, price_currency';
 
 const ts = (d: Date | null) => (d ? timestampFromMillis(d.getTime()) : undefined);
 
@@ -43,6 +47,10 @@ function toMessage(r: MessageRow): Message {
     submittedAt: ts(r.submitted_at),
     completedAt: ts(r.completed_at),
     updatedAt: ts(r.updated_at),
+    routeRuleId: r.route_rule_id,
+    pricePerSegmentMicros: Number(r.price_per_segment_micros),
+    priceTotalMicros: Number(r.price_total_micros),
+    priceCurrency: r.price_currency,
   });
 }
 

@@ -2,7 +2,7 @@
 // test uses its own message and SMSC ids, so runs and other suites never collide.
 import { parseReceipt, type DeliveryReceipt, type ReceiptIdFormat } from '@smsgw/dlr/domain';
 import { createPool, migrate } from '@smsgw/shared/data-access-db';
-import { Encoding, MessageAccepted, MessageStatus as S, SubmitOutcome, SubmitReport, type StatusEvent } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, MessageStatus as S, RouteCharge, SubmitOutcome, SubmitReport, type StatusEvent } from '@smsgw/shared/util-proto';
 import type { Pool } from 'pg';
 import {
   countUnmatchedReceipts,
@@ -175,6 +175,19 @@ describe('status projection (PostgreSQL)', () => {
     expect(await getMessage(pool, id)).toMatchObject({ status: S.FAILED, reasonCode: 'SMPP.ESME_RINVDSTADR', segmentsDelivered: 1 });
   });
 
+  it('keeps the routing decision and its price; a later attempt replaces it, a replayed earlier one does not; no status change', async () => {
+    const id = newId();
+    await tx((db) => projectAccepted(db, [accepted(id)]));
+    const routed = (attempt: number, carrierId: string, perSegment: number) =>
+      report(id, -1, 2, { carrierId, smscMessageId: '', outcome: SubmitOutcome.ROUTED, route: RouteCharge.create({ ruleId: 'uk', carrierId, pricePerSegmentMicros: perSegment, totalMicros: 2 * perSegment, currency: 'EUR', attempt }) });
+    const first = await tx((db) => projectSubmitReports(db, [routed(1, 'uk-a', 3000)]));
+    expect(first).toMatchObject({ events: [], ignored: 0 });
+    expect(await getMessage(pool, id)).toMatchObject({ status: S.ACCEPTED, carrier: 'uk-a', routeRuleId: 'uk', pricePerSegmentMicros: 3000, priceTotalMicros: 6000, priceCurrency: 'EUR' });
+    await tx((db) => projectSubmitReports(db, [routed(2, 'uk-b', 4000), routed(1, 'uk-a', 3000)]));
+    await tx((db) => projectSubmitReports(db, [routed(1, 'uk-a', 3000)]));
+    expect(await getMessage(pool, id)).toMatchObject({ carrier: 'uk-b', pricePerSegmentMicros: 4000, priceTotalMicros: 8000 });
+  });
+
   it('RETRYING changes nothing; UNKNOWN leaves the segment SUBMITTED', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
@@ -331,8 +344,11 @@ describe('status projection (PostgreSQL)', () => {
 
   it('expires stale messages: open parts become EXPIRED, a worse final part still names the message', async () => {
     const old = T0 - 3 * 86_400_000;
-    const [open, worse, done, fresh, silent, scheduled] = [newId(), newId(), newId(), newId(), newId(), newId()];
+    const [open, worse, done, fresh, silent, scheduled, held] = [newId(), newId(), newId(), newId(), newId(), newId(), newId()];
     await tx((db) => projectAccepted(db, [accepted(open, { acceptedAtMs: old }), accepted(worse, { acceptedAtMs: old }), accepted(done, { acceptedAtMs: old }), accepted(fresh)]));
+    // Held by SMS-pumping protection three days ago: waits for an operator (ingest refuses it when its hold ends), never expired here.
+    await tx((db) => projectAccepted(db, [accepted(held, { acceptedAtMs: old, pumpingHeldUntilMs: T0 + 60_000, pumpingCountry: 'GB' })]));
+    expect(await statusOf(held)).toBe(S.HELD);
     // Accepted three days ago for a send time just now: released, it is as fresh as a new message.
     await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0 })]));
     await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0, releasedAtMs: T0 + 5 })]));
@@ -343,8 +359,8 @@ describe('status projection (PostgreSQL)', () => {
 
     let events: StatusEvent[] = [];
     for (;;) {
-      const r = await tx((db) => expireStaleMessages(db, { acceptedBeforeMs: T0 - 86_400_000, limit: 500 }));
-      events = events.concat(r.events.filter((e) => [open, worse, done, fresh, silent, scheduled].includes(e.messageId)));
+      const r = await tx((db) => expireStaleMessages(db, { nowMs: T0, defaultSeconds: 86_400, graceSeconds: 60, limit: 500 }));
+      events = events.concat(r.events.filter((e) => [open, worse, done, fresh, silent, scheduled, held].includes(e.messageId)));
       if (r.events.length < 500) break;
     }
     expect(Object.fromEntries(events.map((e) => [e.messageId, S[e.status]]))).toEqual({ [open]: 'EXPIRED', [worse]: 'UNDELIVERED', [silent]: 'EXPIRED' });
@@ -353,6 +369,38 @@ describe('status projection (PostgreSQL)', () => {
     expect(await statusOf(done)).toBe(S.DELIVERED);
     expect(await statusOf(fresh)).toBe(S.ACCEPTED);
     expect(await statusOf(scheduled)).toBe(S.ACCEPTED);
+    expect(await statusOf(held)).toBe(S.HELD);
+    // Released by the operator: on its way like any accepted message.
+    await tx((db) => projectAccepted(db, [accepted(held, { acceptedAtMs: old, pumpingHeldUntilMs: T0 + 60_000, pumpingCountry: 'GB', releasedAtMs: T0 })]));
+    expect(await statusOf(held)).toBe(S.ACCEPTED);
+  });
+});
+
+describe('expiry at each message validity', () => {
+  it("expires a message at its own validity, else its carrier's, else the default — plus the grace", async () => {
+    const tenMinutesAgo = T0 - 600_000;
+    const [short, long, byCarrier, carrierLong, plain] = [newId(), newId(), newId(), newId(), newId()];
+    await tx((db) =>
+      projectAccepted(db, [
+        accepted(short, { acceptedAtMs: tenMinutesAgo, validitySeconds: 300 }), // 5 min + 1 min grace: past
+        accepted(long, { acceptedAtMs: T0 - 3 * 86_400_000, validitySeconds: 7 * 86_400 }), // 7 days: not yet, though past the default
+        accepted(byCarrier, { acceptedAtMs: tenMinutesAgo }),
+        accepted(carrierLong, { acceptedAtMs: tenMinutesAgo }),
+        accepted(plain, { acceptedAtMs: tenMinutesAgo }),
+      ]),
+    );
+    const fast = `fast-${T0}`;
+    await tx((db) => projectSubmitReports(db, [report(short, 0, 1), report(long, 0, 1), report(byCarrier, 0, 1, { carrierId: fast }), report(carrierLong, 0, 1, { carrierId: `slow-${T0}` }), report(plain, 0, 1)]));
+    const expired = new Set<string>();
+    for (;;) {
+      const r = await tx((db) => expireStaleMessages(db, { nowMs: T0, defaultSeconds: 86_400, carrierSeconds: new Map([[fast, 120], [`slow-${T0}`, 3600]]), graceSeconds: 60, limit: 500 }));
+      for (const e of r.events) expired.add(e.messageId);
+      if (r.events.length < 500) break;
+    }
+    expect([short, long, byCarrier, carrierLong, plain].filter((id) => expired.has(id))).toEqual([short, byCarrier]);
+    expect(await getMessage(pool, short)).toMatchObject({ status: S.EXPIRED, reasonCode: 'EXPIRY.NO_FINAL_RECEIPT' });
+    expect(await statusOf(long)).toBe(S.SUBMITTED);
+    expect(await statusOf(plain)).toBe(S.SUBMITTED);
   });
 });
 

@@ -3,22 +3,27 @@
 // takes its row locks in one global order — receipt_correlation, then messages (by id), then
 // segments — so batches of different partitions and replicas can run at the same time; a
 // deadlock that slips through is retried by inTransaction.
+// The decisions (which report or receipt wins, what a segment keeps, a message's next status and
+// reason) are pure functions of libs/dlr/domain (projection/); this file reads the locked rows,
+// asks them and writes the answer (projection-rows.ts), one statement per step of a batch.
 import {
   FINAL_RECEIPT_STATS,
   advanceStatus,
-  aggregateSegments,
-  isFinal,
-  normaliseSmscId,
-  segmentStatusForOutcome,
-  wholeMessageStatus,
-  statusForStat,
+  applyRoutedCarriers,
+  applyWaitingReceipts,
+  byText,
+  foldCorrelatedReceipts,
+  foldSubmitReports,
+  latestReceipts,
+  receiptKey,
+  statusEventOf,
   statusRank,
+  submitHalves,
   type DeliveryReceipt,
   type ReceiptIdFormat,
-  type ReceiptStat,
-  type SegmentState,
 } from '@smsgw/dlr/domain';
-import { MessageStatus, StatusEvent, SubmitOutcome, heldForSchedule, pipelineStartMs, type MessageAccepted, type SubmitReport } from '@smsgw/shared/util-proto';
+import { MessageStatus, StatusEvent, heldByPumping, heldForSchedule, pipelineStartMs, type MessageAccepted, type SubmitReport } from '@smsgw/shared/util-proto';
+import { LOCK_COLUMNS, lockMessages, settle, storedMessage, writeCharges, type LockedMessageRow } from './projection-rows';
 import type { Queryable } from './queryable';
 
 /** What a projected batch produced. */
@@ -43,37 +48,6 @@ export interface ReceiptProjectionResult extends ProjectionResult {
   pending: number;
 }
 
-interface LockedMessage {
-  id: string;
-  status: MessageStatus;
-  client_reference: string;
-  encoding: number;
-  segment_count: number;
-  segments_delivered: number;
-  carrier_id: string;
-  reason_code: string;
-  reason: string;
-  accepted_at: Date;
-  released_at: Date | null;
-  callback_url: string;
-  submitted_at: Date | null;
-  completed_at: Date | null;
-}
-
-/** What a batch says about one message beyond its segments. */
-interface MessageContext {
-  /** When the latest event of this message in the batch happened (ms). */
-  eventAtMs: number;
-  /** A report about the whole message made it FAILED or CANCELED (the first such report wins). */
-  verdict?: { status: MessageStatus; reasonCode: string; reason: string };
-  carrierId?: string;
-  segmentCount?: number;
-  encoding?: number;
-}
-
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-const ms = (d: Date | null) => (d ? d.getTime() : null);
-const SUBMITTED_RANK = statusRank(MessageStatus.SUBMITTED);
 /**
  * How much earlier than a submission's reported time its receipt may have been received and still
  * count as its receipt: the connector's clock reads the two on different binds (or replicas).
@@ -84,7 +58,7 @@ const SUBMIT_CLOCK_TOLERANCE_MS = 1_000;
 // sms.accepted.v1
 
 /**
- * Inserts accepted messages (ACCEPTED, or SCHEDULED when send_at is ahead). A row a submit report
+ * Inserts accepted messages (ACCEPTED, SCHEDULED when send_at is ahead, or HELD by SMS-pumping protection). A row a submit report
  * created first only gets the accepted event's fields (metadata, exact accepted_at); its status
  * stays where it is.
  */
@@ -93,7 +67,7 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
   for (const m of accepted) if (m.id) latest.set(m.id, m);
   if (latest.size === 0) return { events: [] };
   const rows = [...latest.values()].sort((a, b) => byText(a.id, b.id));
-  const statusOf = (m: MessageAccepted) => (heldForSchedule(m) ? MessageStatus.SCHEDULED : MessageStatus.ACCEPTED);
+  const statusOf = (m: MessageAccepted) => (heldByPumping(m) ? MessageStatus.HELD : heldForSchedule(m) ? MessageStatus.SCHEDULED : MessageStatus.ACCEPTED);
   const cols = {
     id: rows.map((m) => m.id),
     status: rows.map(statusOf),
@@ -106,13 +80,14 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
     releasedAt: rows.map((m) => m.releasedAtMs || null),
     callbackUrl: rows.map((m) => m.callbackUrl),
     clientId: rows.map((m) => m.clientId),
+    validity: rows.map((m) => m.validitySeconds),
   };
-  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt, cols.callbackUrl, cols.clientId];
+  const params = [cols.id, cols.status, cols.rank, cols.to, cols.from, cols.ref, cols.metadata, cols.acceptedAt, cols.releasedAt, cols.callbackUrl, cols.clientId, cols.validity];
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at, callback_url, client_id)
-     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0), callback_url, client_id
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id)
+    `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, metadata, accepted_at, released_at, callback_url, client_id, validity_seconds)
+     SELECT id, status, rank, to_number, sender, ref, metadata::jsonb, to_timestamp(accepted_ms / 1000.0), to_timestamp(released_ms / 1000.0), callback_url, client_id, validity
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[], $12::int[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id, validity)
      ON CONFLICT (id) DO NOTHING
      RETURNING id`,
     params,
@@ -137,11 +112,12 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
          released_at = COALESCE(m.released_at, to_timestamp(u.released_ms / 1000.0)),
          callback_url = u.callback_url,
          client_id = u.client_id,
+         validity_seconds = u.validity,
          status = CASE WHEN u.rank > m.status_rank THEN u.status ELSE m.status END,
          status_rank = GREATEST(m.status_rank, u.rank),
          updated_at = CASE WHEN u.rank > m.status_rank THEN now() ELSE m.updated_at END
-       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[])
-         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id)
+       FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[], $9::float8[], $10::text[], $11::text[], $12::int[])
+         AS u(id, status, rank, to_number, sender, ref, metadata, accepted_ms, released_ms, callback_url, client_id, validity)
        WHERE m.id = u.id`,
       params.map((col) => idx.map((i) => (col as unknown[])[i])),
     );
@@ -149,7 +125,7 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
       const before = locked.get(m.id);
       if (before && advanceStatus(before.status, statusOf(m)) !== undefined) {
         events.push(
-          toEvent({ ...before, client_reference: m.clientReference, callback_url: m.callbackUrl, released_at: m.releasedAtMs ? new Date(m.releasedAtMs) : before.released_at }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()),
+          statusEventOf({ ...before, clientReference: m.clientReference, callbackUrl: m.callbackUrl, releasedAtMs: m.releasedAtMs || before.releasedAtMs }, statusOf(m), before.status, pipelineStartMs(m) || Date.now()),
         );
       }
     }
@@ -161,68 +137,27 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
 // sms.submitted.v1
 
 /**
- * Projects submit reports: a segment SUBMITTED (UNKNOWN outcomes too: the SMSC may have it) or
- * FAILED; a -1 report (router: no route, retries exhausted) fails the whole message. A receipt
- * that arrived first is picked up from receipt_correlation and applied at once.
+ * Projects submit reports (folded by foldSubmitReports): files the submit halves in
+ * receipt_correlation, picking up receipts that came first; creates the message rows the accepted
+ * event has not; then settles the segments and messages.
  */
 export async function projectSubmitReports(
   db: Queryable,
   reports: readonly SubmitReport[],
   idFormat: (carrierId: string) => ReceiptIdFormat = () => 'same',
 ): Promise<SubmitProjectionResult> {
-  const result: SubmitProjectionResult = { events: [], lateMatches: 0, unknownOutcomes: 0, ignored: 0 };
-  const context = new Map<string, MessageContext>();
-  const firstReport = new Map<string, SubmitReport>();
-  const segments = new Map<string, SegmentWrite>();
-  for (const r of reports) {
-    if (!r.messageId) {
-      result.ignored++;
-      continue;
-    }
-    const at = r.reportedAtMs || Date.now();
-    const ctx = context.get(r.messageId) ?? { eventAtMs: at };
-    ctx.eventAtMs = Math.max(ctx.eventAtMs, at);
-    if (r.segmentCount > 0) ctx.segmentCount = Math.max(ctx.segmentCount ?? 0, r.segmentCount);
-    if (r.encoding) ctx.encoding = r.encoding;
-    context.set(r.messageId, ctx);
-    if (!firstReport.has(r.messageId)) firstReport.set(r.messageId, r);
-
-    if (r.outcome === SubmitOutcome.UNKNOWN) result.unknownOutcomes++;
-    const status = r.segmentIndex < 0 ? wholeMessageStatus(r.outcome) : segmentStatusForOutcome(r.outcome);
-    if (status === undefined) {
-      result.ignored++;
-      continue;
-    }
-    if (r.carrierId && status !== MessageStatus.FAILED) ctx.carrierId = r.carrierId;
-    if (status === MessageStatus.FAILED) {
-      ctx.verdict ??= { status, reasonCode: r.reasonCode || 'SUBMIT.FAILED', reason: r.reason || `segment ${r.segmentIndex + 1} could not be submitted` };
-      if (r.carrierId) ctx.carrierId = r.carrierId;
-    }
-    if (status === MessageStatus.CANCELED) ctx.verdict ??= { status, reasonCode: r.reasonCode || 'CANCELED', reason: r.reason || 'canceled before its send time' };
-    if (r.segmentIndex < 0) continue;
-    const smscId = r.smscMessageId ? normaliseSmscId(r.smscMessageId, 'submit', idFormat(r.carrierId)) : '';
-    mergeSegment(segments, {
-      messageId: r.messageId,
-      index: r.segmentIndex,
-      carrierId: r.carrierId,
-      smscId,
-      status,
-      receiptStat: '',
-      receiptErr: '',
-      submittedAtMs: status === MessageStatus.SUBMITTED ? at : null,
-      completedAtMs: status === MessageStatus.FAILED ? at : null,
-    });
-  }
-  if (context.size === 0) return result;
+  const folded = foldSubmitReports(reports, idFormat, Date.now());
+  const result: SubmitProjectionResult = { events: [], lateMatches: 0, unknownOutcomes: folded.unknownOutcomes, ignored: folded.ignored };
+  if (folded.messages.size === 0) return result;
 
   // 1. receipt_correlation: the submit half. A receipt that came first is returned with it.
-  const halves = [...segments.values()].filter((s) => s.smscId && s.status === MessageStatus.SUBMITTED).sort((a, b) => byText(a.carrierId, b.carrierId) || byText(a.smscId, b.smscId));
-  const uniqueHalves = dedupeBy(halves, (s) => `${s.carrierId}\u0000${s.smscId}`);
-  if (uniqueHalves.length > 0) {
+  const halves = submitHalves(folded);
+  if (halves.length > 0) {
     // A reused SMSC id (the SMSC's counter restarted or wrapped): the row's receipt goes to the
     // newest submission made before it was received. The row keeps its receipt when it waited
     // for this very submission, or arrived after it (the receipt of this new message, projected
     // before its submit report); an older one was the old message's and is dropped.
+    // (Kept in SQL: the row is the batch's first lock and must be decided in the statement that takes it.)
     const keepsReceipt = `rc.message_id IS NULL
          OR (rc.message_id = EXCLUDED.message_id AND rc.segment_index = EXCLUDED.segment_index)
          OR rc.receipt_received_at >= EXCLUDED.submitted_at - make_interval(secs => $6 / 1000.0)`;
@@ -241,37 +176,23 @@ export async function projectSubmitReports(
          segment_index = EXCLUDED.segment_index
        RETURNING message_id, segment_index, receipt_stat, receipt_err, created_at AS matched_at`,
       [
-        uniqueHalves.map((s) => s.carrierId),
-        uniqueHalves.map((s) => s.smscId),
-        uniqueHalves.map((s) => s.messageId),
-        uniqueHalves.map((s) => s.index),
-        uniqueHalves.map((s) => s.submittedAtMs),
+        halves.map((s) => s.carrierId),
+        halves.map((s) => s.smscId),
+        halves.map((s) => s.messageId),
+        halves.map((s) => s.index),
+        halves.map((s) => s.submittedAtMs),
         SUBMIT_CLOCK_TOLERANCE_MS,
       ],
     );
-    for (const row of rows) {
-      const status = row.receipt_stat ? statusForStat(row.receipt_stat as ReceiptStat) : undefined;
-      if (status === undefined) continue;
-      const seg = segments.get(segmentKey(row.message_id, row.segment_index));
-      if (!seg) continue;
-      result.lateMatches++;
-      if (statusRank(status) > statusRank(seg.status)) {
-        segments.set(segmentKey(row.message_id, row.segment_index), {
-          ...seg,
-          status,
-          receiptStat: row.receipt_stat ?? '',
-          receiptErr: row.receipt_err ?? '',
-          completedAtMs: Math.max(row.matched_at.getTime(), seg.submittedAtMs ?? 0),
-        });
-        const ctx = context.get(row.message_id);
-        if (ctx) ctx.eventAtMs = Math.max(ctx.eventAtMs, row.matched_at.getTime());
-      }
-    }
+    result.lateMatches = applyWaitingReceipts(
+      folded,
+      rows.map((r) => ({ messageId: r.message_id, segmentIndex: r.segment_index, receiptStat: r.receipt_stat, receiptErr: r.receipt_err, matchedAtMs: r.matched_at.getTime() })),
+    );
   }
 
   // 2. messages: create rows the accepted event has not created yet, then lock them all.
-  const ids = [...context.keys()].sort(byText);
-  const first = ids.map((id) => firstReport.get(id) as SubmitReport);
+  const ids = [...folded.messages.keys()].sort(byText);
+  const first = ids.map((id) => folded.firstReport.get(id) as SubmitReport);
   await db.query(
     `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, encoding, accepted_at)
      SELECT id, $2, $3, to_number, sender, ref, encoding, to_timestamp(accepted_ms / 1000.0)
@@ -289,12 +210,11 @@ export async function projectSubmitReports(
     ],
   );
   const locked = await lockMessages(db, ids);
+  await writeCharges(db, folded.charges);
+  applyRoutedCarriers(folded, (id) => locked.get(id)?.routeAttempt);
 
-  // 3. segments, forward only.
-  await upsertSegments(db, [...segments.values()]);
-
-  // 4. the messages' status from their segments.
-  result.events = await reaggregate(db, locked, context);
+  // 3. segments (forward only) and the messages' status from them.
+  result.events = await settle(db, locked, folded.messages, folded.segments.values(), { insert: true });
   return result;
 }
 
@@ -310,15 +230,9 @@ export async function projectSubmitReports(
 export async function projectReceipts(db: Queryable, receipts: readonly DeliveryReceipt[]): Promise<ReceiptProjectionResult> {
   const result: ReceiptProjectionResult = { events: [], matched: 0, pending: 0 };
   // One row per SMSC id, chosen as the table chooses (laterFinal).
-  const byId = new Map<string, DeliveryReceipt>();
-  for (const r of receipts) {
-    const key = `${r.carrierId}\u0000${r.smscMessageId}`;
-    const seen = byId.get(key);
-    if (!seen || seen.status === undefined || (r.status !== undefined && r.receivedAtMs > seen.receivedAtMs)) byId.set(key, r);
-  }
-  if (byId.size === 0) return result;
-  const rows = [...byId.values()].sort((a, b) => byText(a.carrierId, b.carrierId) || byText(a.smscMessageId, b.smscMessageId));
-  const receivedAt = new Map(rows.map((r) => [`${r.carrierId}\u0000${r.smscMessageId}`, r.receivedAtMs || Date.now()]));
+  const rows = latestReceipts(receipts);
+  if (rows.length === 0) return result;
+  const receivedAt = new Map(rows.map((r) => [receiptKey(r.carrierId, r.smscMessageId), r.receivedAtMs || Date.now()]));
 
   // The row's receipt is replaced by a receipt until it holds a final one, then only by a final one
   // received later: that is the receipt of a newer message the SMSC gave the same id, kept for its
@@ -341,39 +255,20 @@ export async function projectReceipts(db: Queryable, receipts: readonly Delivery
       rows.map((r) => r.stat),
       rows.map((r) => r.err),
       rows.map((r) => r.doneAtMs ?? null),
-      rows.map((r) => receivedAt.get(`${r.carrierId}\u0000${r.smscMessageId}`) as number),
+      rows.map((r) => receivedAt.get(receiptKey(r.carrierId, r.smscMessageId)) as number),
       FINAL_RECEIPT_STATS,
     ],
   );
 
-  const context = new Map<string, MessageContext>();
-  const writes = new Map<string, SegmentWrite>();
-  for (const m of matches) {
-    if (m.message_id === null || m.segment_index === null) {
-      result.pending++;
-      continue;
-    }
-    const status = statusForStat(m.receipt_stat as ReceiptStat);
-    if (status === undefined) continue;
-    result.matched++;
-    const at = receivedAt.get(`${m.carrier_id}\u0000${m.smsc_message_id}`) ?? Date.now();
-    const ctx = context.get(m.message_id) ?? { eventAtMs: at };
-    ctx.eventAtMs = Math.max(ctx.eventAtMs, at);
-    context.set(m.message_id, ctx);
-    mergeSegment(writes, { messageId: m.message_id, index: m.segment_index, carrierId: m.carrier_id, smscId: m.smsc_message_id, status, receiptStat: m.receipt_stat, receiptErr: m.receipt_err, submittedAtMs: null, completedAtMs: at });
-  }
-  if (context.size === 0) return result;
-
-  const locked = await lockMessages(db, [...context.keys()]);
-  const list = [...writes.values()].sort((a, b) => byText(a.messageId, b.messageId) || a.index - b.index);
-  await db.query(
-    `UPDATE segments s SET status = u.status, status_rank = u.rank, receipt_stat = u.stat, receipt_err = u.err,
-            completed_at = to_timestamp(u.done_ms / 1000.0), updated_at = now()
-       FROM unnest($1::text[], $2::int[], $3::smallint[], $4::smallint[], $5::text[], $6::text[], $7::float8[]) AS u(message_id, segment_index, status, rank, stat, err, done_ms)
-      WHERE s.message_id = u.message_id AND s.segment_index = u.segment_index AND s.status_rank < u.rank`,
-    [list.map((s) => s.messageId), list.map((s) => s.index), list.map((s) => s.status), list.map((s) => statusRank(s.status)), list.map((s) => s.receiptStat), list.map((s) => s.receiptErr), list.map((s) => s.completedAtMs)],
+  const folded = foldCorrelatedReceipts(
+    matches.map((m) => ({ carrierId: m.carrier_id, smscMessageId: m.smsc_message_id, messageId: m.message_id, segmentIndex: m.segment_index, receiptStat: m.receipt_stat, receiptErr: m.receipt_err })),
+    (carrierId, smscId) => receivedAt.get(receiptKey(carrierId, smscId)) ?? Date.now(),
   );
-  result.events = await reaggregate(db, locked, context);
+  result.matched = folded.matched;
+  result.pending = folded.pending;
+  if (folded.messages.size === 0) return result;
+  const locked = await lockMessages(db, [...folded.messages.keys()]);
+  result.events = await settle(db, locked, folded.messages, folded.segments.values(), { insert: false });
   return result;
 }
 
@@ -381,37 +276,44 @@ export async function projectReceipts(db: Queryable, receipts: readonly Delivery
 // Expiry
 
 export interface ExpiryOptions {
-  /** Messages accepted (scheduled ones: released) before this time (ms) and still not final are expired. */
-  acceptedBeforeMs: number;
+  /** Now (ms). */
+  nowMs: number;
+  /** A message without a validity of its own or of its carrier expires this long after acceptance (release). */
+  defaultSeconds: number;
+  /** Each carrier's SMSC validity (carriers file smscValiditySeconds), for messages that gave none. */
+  carrierSeconds?: ReadonlyMap<string, number>;
+  /** Added to a validity: the receipt of the SMSC's last attempt may come a little after it. */
+  graceSeconds: number;
   /** At most this many messages per run. */
   limit: number;
 }
 
 /**
- * Expires messages that stayed non-final too long: their open segments become EXPIRED and the
+ * Expires messages that stayed non-final past their validity — their own (validity_seconds), else
+ * their carrier's, plus the grace — or, with neither, past defaultSeconds; counted from acceptance
+ * (a scheduled message: from its release). Their open segments become EXPIRED and the
  * message takes the worst of its parts (so an UNDELIVERED part still names the message).
- * SCHEDULED messages wait for their send time and are left alone. Rows another transaction holds
+ * SCHEDULED messages wait for their send time and HELD ones for an operator (ingest refuses them
+ * when their hold ends): both are left alone. Rows another transaction holds
  * are skipped (SKIP LOCKED), so replicas can sweep at the same time.
  */
 export async function expireStaleMessages(db: Queryable, options: ExpiryOptions): Promise<ProjectionResult> {
-  const { rows } = await db.query<LockedMessage>(
-    `SELECT ${LOCK_COLUMNS} FROM messages
-      WHERE completed_at IS NULL AND status > $1 AND accepted_at < to_timestamp($2 / 1000.0)
-        AND (released_at IS NULL OR released_at < to_timestamp($2 / 1000.0)) -- a scheduled message counts from its release
-      ORDER BY accepted_at LIMIT $3
-      FOR UPDATE SKIP LOCKED`,
-    [MessageStatus.SCHEDULED, options.acceptedBeforeMs, options.limit],
+  const { rows } = await db.query<LockedMessageRow>(
+    `SELECT ${LOCK_COLUMNS.split(', ').map((c) => `m.${c}`).join(', ')} FROM messages m
+       LEFT JOIN unnest($4::text[], $5::int[]) AS c(carrier_id, seconds) ON c.carrier_id = m.carrier_id
+      WHERE m.completed_at IS NULL AND m.status > $1 AND m.status <> $8
+        AND coalesce(m.released_at, m.accepted_at) -- a scheduled message counts from its release
+            < to_timestamp($2 / 1000.0) - make_interval(secs => CASE WHEN m.validity_seconds > 0 THEN m.validity_seconds + $6
+                                                               WHEN c.seconds > 0 THEN c.seconds + $6 ELSE $7 END)
+      ORDER BY m.accepted_at LIMIT $3
+      FOR UPDATE OF m SKIP LOCKED`,
+    [MessageStatus.SCHEDULED, options.nowMs, options.limit, [...(options.carrierSeconds ?? new Map()).keys()], [...(options.carrierSeconds ?? new Map()).values()], options.graceSeconds, options.defaultSeconds, MessageStatus.HELD],
   );
   if (rows.length === 0) return { events: [] };
-  const locked = new Map(rows.map((r) => [r.id, r]));
+  const locked = new Map(rows.map((r) => [r.id, storedMessage(r)]));
   const now = Date.now();
-  await db.query(
-    `UPDATE segments SET status = $2, status_rank = $3, completed_at = now(), updated_at = now()
-      WHERE message_id = ANY($1::text[]) AND status_rank < $3`,
-    [[...locked.keys()], MessageStatus.EXPIRED, statusRank(MessageStatus.EXPIRED)],
-  );
   const context = new Map([...locked.keys()].map((id) => [id, { eventAtMs: now }]));
-  return { events: await reaggregate(db, locked, context, { expireOpen: true }) };
+  return { events: await settle(db, locked, context, [], { insert: false, expireOpenAtMs: now }) };
 }
 
 /** Deletes receipt_correlation rows older than `createdBeforeMs`, at most `limit` per call. */
@@ -433,223 +335,4 @@ export async function countUnmatchedReceipts(db: Queryable, sinceMs: number, bef
     [sinceMs, beforeMs],
   );
   return new Map(rows.map((r) => [r.carrier_id, Number(r.n)]));
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared steps
-
-interface SegmentWrite {
-  messageId: string;
-  index: number;
-  carrierId: string;
-  smscId: string;
-  status: MessageStatus;
-  receiptStat: string;
-  receiptErr: string;
-  submittedAtMs: number | null;
-  completedAtMs: number | null;
-}
-
-const segmentKey = (messageId: string, index: number) => `${messageId}\u0000${index}`;
-
-/** Keeps one write per segment (a statement may not touch a row twice): the furthest along wins. */
-function mergeSegment(into: Map<string, SegmentWrite>, write: SegmentWrite): void {
-  const key = segmentKey(write.messageId, write.index);
-  const seen = into.get(key);
-  if (!seen) {
-    into.set(key, write);
-    return;
-  }
-  const ahead = statusRank(write.status) > statusRank(seen.status);
-  into.set(key, {
-    ...(ahead ? write : seen),
-    // A resubmission (after failover) brings the new carrier's id; a final segment keeps its own.
-    carrierId: !isFinal(seen.status) && write.carrierId ? write.carrierId : seen.carrierId,
-    smscId: !isFinal(seen.status) && write.smscId ? write.smscId : seen.smscId,
-    submittedAtMs: seen.submittedAtMs ?? write.submittedAtMs,
-  });
-}
-
-function dedupeBy<T>(items: T[], key: (t: T) => string): T[] {
-  const seen = new Set<string>();
-  return items.filter((t) => {
-    const k = key(t);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-async function upsertSegments(db: Queryable, writes: SegmentWrite[]): Promise<void> {
-  if (writes.length === 0) return;
-  const list = [...writes].sort((a, b) => byText(a.messageId, b.messageId) || a.index - b.index);
-  await db.query(
-    `INSERT INTO segments AS s (message_id, segment_index, carrier_id, smsc_message_id, status, status_rank, receipt_stat, receipt_err, submitted_at, completed_at)
-     SELECT message_id, segment_index, carrier_id, smsc_id, status, rank, stat, err, to_timestamp(submitted_ms / 1000.0), to_timestamp(completed_ms / 1000.0)
-       FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::smallint[], $6::smallint[], $7::text[], $8::text[], $9::float8[], $10::float8[])
-         AS u(message_id, segment_index, carrier_id, smsc_id, status, rank, stat, err, submitted_ms, completed_ms)
-     ON CONFLICT (message_id, segment_index) DO UPDATE SET
-       carrier_id      = CASE WHEN s.status_rank < $11 AND EXCLUDED.carrier_id <> '' THEN EXCLUDED.carrier_id ELSE s.carrier_id END,
-       smsc_message_id = CASE WHEN s.status_rank < $11 AND EXCLUDED.smsc_message_id <> '' THEN EXCLUDED.smsc_message_id ELSE s.smsc_message_id END,
-       submitted_at    = COALESCE(s.submitted_at, EXCLUDED.submitted_at),
-       status          = CASE WHEN EXCLUDED.status_rank > s.status_rank THEN EXCLUDED.status ELSE s.status END,
-       receipt_stat    = CASE WHEN EXCLUDED.status_rank > s.status_rank THEN EXCLUDED.receipt_stat ELSE s.receipt_stat END,
-       receipt_err     = CASE WHEN EXCLUDED.status_rank > s.status_rank THEN EXCLUDED.receipt_err ELSE s.receipt_err END,
-       completed_at    = CASE WHEN EXCLUDED.status_rank > s.status_rank THEN EXCLUDED.completed_at ELSE s.completed_at END,
-       status_rank     = GREATEST(s.status_rank, EXCLUDED.status_rank),
-       updated_at      = now()`,
-    [
-      list.map((s) => s.messageId),
-      list.map((s) => s.index),
-      list.map((s) => s.carrierId),
-      list.map((s) => s.smscId),
-      list.map((s) => s.status),
-      list.map((s) => statusRank(s.status)),
-      list.map((s) => s.receiptStat),
-      list.map((s) => s.receiptErr),
-      list.map((s) => s.submittedAtMs),
-      list.map((s) => s.completedAtMs),
-      statusRank(MessageStatus.DELIVERED),
-    ],
-  );
-}
-
-const LOCK_COLUMNS =
-  'id, status, client_reference, encoding, segment_count, segments_delivered, carrier_id, reason_code, reason, accepted_at, released_at, callback_url, submitted_at, completed_at';
-
-/** Locks the messages in id order (the one order every batch uses) and returns them as they are. */
-async function lockMessages(db: Queryable, ids: string[]): Promise<Map<string, LockedMessage>> {
-  const sorted = [...new Set(ids)].sort(byText);
-  const { rows } = await db.query<LockedMessage>(`SELECT ${LOCK_COLUMNS} FROM messages WHERE id = ANY($1::text[]) ORDER BY id COLLATE "C" FOR UPDATE`, [sorted]);
-  return new Map(rows.map((r) => [r.id, r]));
-}
-
-/**
- * Re-reads the segments of the locked messages, aggregates them, writes every message whose row
- * changes and returns the events of those whose status moved forward. The message locks make
- * this safe when two batches finish parts of one message at the same time: the second waits and
- * then sees the first's segments.
- */
-async function reaggregate(db: Queryable, locked: Map<string, LockedMessage>, context: Map<string, MessageContext>, options: { expireOpen?: boolean } = {}): Promise<StatusEvent[]> {
-  if (locked.size === 0) return [];
-  const ids = [...locked.keys()];
-  const { rows } = await db.query<{ message_id: string; segment_index: number; status: number; receipt_stat: string; receipt_err: string; submitted_at: Date | null }>(
-    `SELECT message_id, segment_index, status, receipt_stat, receipt_err, submitted_at FROM segments WHERE message_id = ANY($1::text[])`,
-    [ids],
-  );
-  const segmentsOf = new Map<string, { states: SegmentState[]; lastSubmitMs: number | null }>();
-  for (const r of rows) {
-    const entry = segmentsOf.get(r.message_id) ?? { states: [], lastSubmitMs: null };
-    entry.states.push({ index: r.segment_index, status: r.status, receiptStat: r.receipt_stat || undefined, receiptErr: r.receipt_err || undefined });
-    const sub = ms(r.submitted_at);
-    if (sub !== null) entry.lastSubmitMs = Math.max(entry.lastSubmitMs ?? 0, sub);
-    segmentsOf.set(r.message_id, entry);
-  }
-
-  const events: StatusEvent[] = [];
-  const updates: MessageUpdate[] = [];
-  for (const m of locked.values()) {
-    const ctx = context.get(m.id) ?? { eventAtMs: Date.now() };
-    const segs = segmentsOf.get(m.id) ?? { states: [], lastSubmitMs: null };
-    const segmentCount = Math.max(m.segment_count, ctx.segmentCount ?? 0);
-    const agg = aggregateSegments(segmentCount, segs.states, options);
-    let candidate = agg.status;
-    let reasonCode = agg.reasonCode;
-    let reason = agg.reason;
-    if (ctx.verdict && !isFinal(m.status)) {
-      candidate = ctx.verdict.status;
-      reasonCode = ctx.verdict.reasonCode;
-      reason = ctx.verdict.reason;
-    }
-    const next = advanceStatus(m.status, candidate);
-    const status = next ?? m.status;
-    const update: MessageUpdate = {
-      id: m.id,
-      status,
-      segmentCount,
-      segmentsDelivered: agg.segmentsDelivered,
-      encoding: m.encoding || ctx.encoding || 0,
-      carrierId: !isFinal(m.status) && ctx.carrierId ? ctx.carrierId : m.carrier_id,
-      reasonCode: next !== undefined && reasonCode !== undefined ? reasonCode : m.reason_code,
-      reason: next !== undefined && reason !== undefined ? reason : m.reason,
-      submittedAtMs: ms(m.submitted_at) ?? (statusRank(status) >= SUBMITTED_RANK ? segs.lastSubmitMs : null),
-      completedAtMs: ms(m.completed_at) ?? (isFinal(status) ? ctx.eventAtMs : null),
-    };
-    const changed =
-      next !== undefined ||
-      update.segmentCount !== m.segment_count ||
-      update.segmentsDelivered !== m.segments_delivered ||
-      update.encoding !== m.encoding ||
-      update.carrierId !== m.carrier_id ||
-      update.submittedAtMs !== ms(m.submitted_at);
-    if (changed) updates.push(update);
-    if (next !== undefined) {
-      events.push(
-        toEvent({ ...m, carrier_id: update.carrierId, encoding: update.encoding, segment_count: segmentCount, segments_delivered: agg.segmentsDelivered, reason_code: update.reasonCode, reason: update.reason }, next, m.status, ctx.eventAtMs),
-      );
-    }
-  }
-  await writeMessages(db, updates);
-  return events;
-}
-
-interface MessageUpdate {
-  id: string;
-  status: MessageStatus;
-  segmentCount: number;
-  segmentsDelivered: number;
-  encoding: number;
-  carrierId: string;
-  reasonCode: string;
-  reason: string;
-  submittedAtMs: number | null;
-  completedAtMs: number | null;
-}
-
-async function writeMessages(db: Queryable, updates: MessageUpdate[]): Promise<void> {
-  if (updates.length === 0) return;
-  const list = [...updates].sort((a, b) => byText(a.id, b.id));
-  await db.query(
-    `UPDATE messages m SET
-       status = u.status, status_rank = u.rank, segment_count = u.segment_count, segments_delivered = u.delivered,
-       encoding = u.encoding, carrier_id = u.carrier_id, reason_code = u.reason_code, reason = u.reason,
-       submitted_at = COALESCE(m.submitted_at, to_timestamp(u.submitted_ms / 1000.0)),
-       completed_at = COALESCE(m.completed_at, to_timestamp(u.completed_ms / 1000.0)),
-       updated_at = now()
-     FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::int[], $5::int[], $6::smallint[], $7::text[], $8::text[], $9::text[], $10::float8[], $11::float8[])
-       AS u(id, status, rank, segment_count, delivered, encoding, carrier_id, reason_code, reason, submitted_ms, completed_ms)
-     WHERE m.id = u.id AND m.status_rank <= u.rank`,
-    [
-      list.map((u) => u.id),
-      list.map((u) => u.status),
-      list.map((u) => statusRank(u.status)),
-      list.map((u) => u.segmentCount),
-      list.map((u) => u.segmentsDelivered),
-      list.map((u) => u.encoding),
-      list.map((u) => u.carrierId),
-      list.map((u) => u.reasonCode),
-      list.map((u) => u.reason),
-      list.map((u) => u.submittedAtMs),
-      list.map((u) => u.completedAtMs),
-    ],
-  );
-}
-
-function toEvent(m: Pick<LockedMessage, 'id' | 'client_reference' | 'carrier_id' | 'reason_code' | 'reason' | 'encoding' | 'segment_count' | 'segments_delivered' | 'accepted_at' | 'released_at' | 'callback_url'>, status: MessageStatus, previous: MessageStatus, atMs: number): StatusEvent {
-  return StatusEvent.create({
-    messageId: m.id,
-    status,
-    previousStatus: previous,
-    clientReference: m.client_reference,
-    carrierId: m.carrier_id,
-    reasonCode: isFinal(status) && status !== MessageStatus.DELIVERED ? m.reason_code : '',
-    reason: isFinal(status) && status !== MessageStatus.DELIVERED ? m.reason : '',
-    encoding: m.encoding,
-    segmentCount: m.segment_count,
-    segmentsDelivered: m.segments_delivered,
-    occurredAtMs: atMs,
-    acceptedAtMs: m.accepted_at.getTime(),
-    releasedAtMs: m.released_at?.getTime() ?? 0,
-    callbackUrl: m.callback_url,
-  });
 }

@@ -1,4 +1,4 @@
-import { ByteSlab } from './byte-slab';
+import { ByteSlab, nativeWriter } from './byte-slab';
 import { DEFAULT_GSM7 as DEFAULT_GSM7_IMPORT, nationalAlphabets, type Gsm7Alphabet } from './gsm-alphabet';
 import { NATIONAL_TABLES } from './gsm-tables';
 import { EncodingError } from './encoding-error';
@@ -44,7 +44,7 @@ const NOT_ASCII_GSM = /[^\n\r !-Z_a-z]/;
 
 // UTF-16 code units of the text, copied natively: a typed-array loop beats charCodeAt by a third.
 let codeUnits = new Uint16Array(1024);
-let codeUnitsBuffer = Buffer.from(codeUnits.buffer);
+let codeUnitsBuffer = nativeWriter(codeUnits.buffer);
 
 /** Septets of `text` into the slab from `base` on; their count, or -1 if a character is missing. */
 function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
@@ -52,8 +52,9 @@ function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
   const buf = slab.bytes;
   const map = alphabet.encodeMap;
   let n = base;
-  if (length < 32) {
-    // Too short for the native copies to pay off.
+  const native = slab.nodeBuffer;
+  if (length < 32 || native === undefined) {
+    // Too short for the native copies to pay off, or no Buffer (a browser).
     for (let i = 0; i < length; i++) {
       const v = map[text.charCodeAt(i)];
       if (v < 128) {
@@ -67,7 +68,7 @@ function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
     return n - base;
   }
   if (alphabet === DEFAULT_GSM7 && !NOT_ASCII_GSM.test(text)) {
-    slab.nodeBuffer.write(text, base, length, 'latin1');
+    native.write(text, base, length, 'latin1');
     for (let i = text.indexOf('@'); i >= 0; i = text.indexOf('@', i + 1)) buf[base + i] = 0x00;
     for (let i = text.indexOf('$'); i >= 0; i = text.indexOf('$', i + 1)) buf[base + i] = 0x02;
     for (let i = text.indexOf('_'); i >= 0; i = text.indexOf('_', i + 1)) buf[base + i] = 0x11;
@@ -75,9 +76,9 @@ function toSeptets(text: string, alphabet: Gsm7Alphabet, base: number): number {
   }
   if (codeUnits.length < length) {
     codeUnits = new Uint16Array(length * 2);
-    codeUnitsBuffer = Buffer.from(codeUnits.buffer);
+    codeUnitsBuffer = nativeWriter(codeUnits.buffer);
   }
-  codeUnitsBuffer.write(text, 0, length * 2, 'utf16le');
+  codeUnitsBuffer?.write(text, 0, length * 2, 'utf16le');
   const units = codeUnits;
   for (let i = 0; i < length; i++) {
     const v = map[units[i]];

@@ -1,5 +1,5 @@
 // Settings and segments for this library's integration tests against the mini SMSC.
-import type { SubmitSm } from '@smsgw/smpp/domain';
+import type { SubmitSm } from '@smsgw/smpp/util-wire';
 import type { PoolSettings, SessionSettings } from '../index';
 
 export const timeouts = { connectMs: 2000, bindMs: 1000, responseMs: 1000, enquireLinkIntervalMs: 5000, enquireLinkTimeoutMs: 1000, unbindMs: 500 };

@@ -98,6 +98,16 @@ describe('normalizeFaults', () => {
       'faults.statusByPrefix[0].status: must be an error status, not 0',
     ]);
   });
+
+  it('reads the degraded-receipts fault: a share turned UNDELIV (or another failure) and slower, for one account or all', () => {
+    expect(normalizeFaults({ receipts: { systemId: 'alpha', ratio: 0.3, delay: '500-1500' } }).receipts).toEqual({ systemId: 'alpha', ratio: 0.3, stat: 'UNDELIV', delay: { kind: 'uniform', minMs: 500, maxMs: 1500 } });
+    expect(normalizeFaults({ receipts: {} }).receipts).toEqual({ systemId: '', ratio: 0.3, stat: 'UNDELIV', delay: { kind: 'fixed', ms: 0 } });
+    expect(problemsOf(() => normalizeFaults({ receipts: { stat: 'DELIVRD', ratio: -1, delay: 'soon' } }))).toEqual([
+      'faults.receipts.stat: expected UNDELIV, EXPIRED or REJECTD, got "DELIVRD"',
+      'faults.receipts.delay: expected milliseconds like "25" or a range like "10-50", got "soon"',
+      'faults.receipts.ratio: expected a number from 0 to 1, got -1',
+    ]);
+  });
 });
 
 describe('applyOverrides', () => {

@@ -1,7 +1,7 @@
 // The simulator's behaviour: accounts, limits, delays, receipt outcomes, id formats and faults.
 // Written as YAML/JSON (see apps/smsc-simulator/simulator.example.yaml), overridden by env vars and
 // flags, or passed to startSimulator() as an object of the same shape. Every field is optional.
-import { ESME, smpp } from '../smsc/node-smpp';
+import { CommandStatus, commandStatusOfName } from '@smsgw/smpp/util-wire';
 import { FINAL_STATS, INTERMEDIATE_STATS, type FinalStat, type IntermediateStat } from '../receipts/receipt-text';
 import { MESSAGE_ID_FORMATS, type MessageIdFormat, type ReceiptIdFormat } from '../ids/message-id';
 import { NO_DELAY, parseDelay, type Delay } from './delay';
@@ -34,6 +34,18 @@ export interface Faults {
   /** Read everything, answer nothing, send nothing: an SMSC that stopped. */
   hang: boolean;
   statusByPrefix: StatusFault[];
+  /** A carrier that degrades: a share of its receipts turn to a failure stat, and all of them come later. */
+  receipts: ReceiptFault | undefined;
+}
+
+export interface ReceiptFault {
+  /** Only this account's submits (system_id); "" = every account. */
+  systemId: string;
+  /** Share of final receipts (that would have been DELIVRD) turned to `stat`. */
+  ratio: number;
+  stat: Exclude<FinalStat, 'DELIVRD'>;
+  /** Added to each of the account's final receipts' delay. */
+  delay: Delay;
 }
 
 export interface ReceiptSettings {
@@ -79,7 +91,7 @@ export interface SimulatorConfig {
 export const DEFAULT_ACCOUNT = { systemId: 'smsgw', password: 'secret' } as const;
 export const DEFAULT_MAX_BINDS = 10;
 
-export const NO_FAULTS: Faults = Object.freeze({ dropAfterPdus: 0, dropTimes: 0, hang: false, statusByPrefix: [] as StatusFault[] }) as Faults;
+export const NO_FAULTS: Faults = Object.freeze({ dropAfterPdus: 0, dropTimes: 0, hang: false, statusByPrefix: [] as StatusFault[], receipts: undefined }) as Faults;
 
 export function defaultConfig(): SimulatorConfig {
   return {
@@ -203,7 +215,7 @@ function readFaults(input: unknown, path: string, problems: string[]): Faults {
   const o = asObject(input, path, problems);
   if (!o) return { ...NO_FAULTS, statusByPrefix: [] };
   const r = new Reader(o, path + '.', problems);
-  r.only(['dropAfterPdus', 'dropTimes', 'hang', 'statusByPrefix']);
+  r.only(['dropAfterPdus', 'dropTimes', 'hang', 'statusByPrefix', 'receipts']);
   const list = o['statusByPrefix'] ?? [];
   const statusByPrefix: StatusFault[] = [];
   if (!Array.isArray(list)) problems.push(`${path}.statusByPrefix: expected a list of {prefix, status}`);
@@ -217,22 +229,35 @@ function readFaults(input: unknown, path: string, problems: string[]): Faults {
       const prefix = fr.string('prefix', '', 21);
       const status = readStatus(f['status'], `${p}.status`, problems);
       const ratio = fr.number('ratio', 1, 0, 1);
-      if (status === ESME.ROK) problems.push(`${p}.status: must be an error status, not 0`);
+      if (status === CommandStatus.ESME_ROK) problems.push(`${p}.status: must be an error status, not 0`);
       statusByPrefix.push({ prefix, status, ratio });
     });
-  return { dropAfterPdus: r.int('dropAfterPdus', 0, 0), dropTimes: r.int('dropTimes', 0, 0), hang: r.bool('hang', false), statusByPrefix };
+  return { dropAfterPdus: r.int('dropAfterPdus', 0, 0), dropTimes: r.int('dropTimes', 0, 0), hang: r.bool('hang', false), statusByPrefix, receipts: readReceiptFault(o['receipts'], `${path}.receipts`, problems) };
 }
 
-/** A command_status as a number (11, 0x0B) or a node-smpp name ("ESME_RINVDSTADR"). */
+function readReceiptFault(input: unknown, path: string, problems: string[]): ReceiptFault | undefined {
+  if (input === undefined || input === null) return undefined;
+  const o = asObject(input, path, problems);
+  if (!o) return undefined;
+  const r = new Reader(o, path + '.', problems);
+  r.only(['systemId', 'ratio', 'stat', 'delay']);
+  const stat = String(o['stat'] ?? 'UNDELIV').toUpperCase();
+  if (!(FINAL_STATS as readonly string[]).includes(stat) || stat === 'DELIVRD') problems.push(`${path}.stat: expected UNDELIV, EXPIRED or REJECTD, got ${JSON.stringify(o['stat'])}`);
+  const delay = o['delay'] === undefined ? NO_DELAY : parseDelay(o['delay']);
+  if (typeof delay === 'string') problems.push(`${path}.delay: ${delay}`);
+  return { systemId: r.string('systemId', '', 16), ratio: r.number('ratio', 0.3, 0, 1), stat: stat as ReceiptFault['stat'], delay: typeof delay === 'string' ? NO_DELAY : delay };
+}
+
+/** A command_status as a number (11, 0x0B) or a name ("ESME_RINVDSTADR"). */
 function readStatus(v: unknown, path: string, problems: string[]): number {
   if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;
   if (typeof v === 'string') {
     if (/^(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
-    const code = smpp.errors[v.toUpperCase()];
+    const code = commandStatusOfName(v);
     if (code !== undefined) return code;
   }
   problems.push(`${path}: expected a command_status number (e.g. 0x0B) or name (e.g. ESME_RINVDSTADR), got ${JSON.stringify(v)}`);
-  return ESME.RSYSERR;
+  return CommandStatus.ESME_RSYSERR;
 }
 
 function readOutcomes(o: Record<string, unknown>, path: string, problems: string[]): Record<FinalStat, number> {
@@ -359,6 +384,7 @@ export interface FaultsInput {
   dropTimes?: number;
   hang?: boolean;
   statusByPrefix?: Array<{ prefix: string; status: number | string; ratio?: number }>;
+  receipts?: { systemId?: string; ratio?: number; stat?: string; delay?: DelayInput };
 }
 
 export interface SimulatorConfigInput {

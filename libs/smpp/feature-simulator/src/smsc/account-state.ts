@@ -1,5 +1,5 @@
 import type { SimulatorAccount } from '../config/simulator-config';
-import { TokenBucket } from '../throttle/token-bucket';
+import { TokenBucket } from '@smsgw/smpp/domain';
 import type { DeliveryQueue } from './delivery-queue';
 import type { EsmeConnection } from './esme-connection';
 

@@ -1,21 +1,23 @@
 import type { Logger } from '@smsgw/shared/util-logging';
+import { encodeDeliverSm, type ReceiptTlvs, type SubmitSm } from '@smsgw/smpp/util-wire';
 import type { DeliverSettings } from '../config/simulator-config';
 import type { ReceiptStat } from '../receipts/receipt-text';
 import type { SimulatorStats } from '../stats/simulator-stats';
 import type { EsmeConnection } from './esme-connection';
 import { Fifo } from './fifo';
-import { encodeDeliverSm, type DeliverSmFields } from './pdu-codec';
 
 export interface DeliverItem {
   kind: 'receipt' | 'mo';
-  fields: DeliverSmFields;
+  fields: SubmitSm;
+  /** receipted_message_id and message_state, for receipts that carry them. */
+  tlvs?: ReceiptTlvs;
   stat?: ReceiptStat;
   attempts: number;
   sentAt: number;
 }
 
-export function deliverItem(kind: DeliverItem['kind'], fields: DeliverSmFields, stat?: ReceiptStat): DeliverItem {
-  return { kind, fields, stat, attempts: 0, sentAt: 0 };
+export function deliverItem(kind: DeliverItem['kind'], fields: SubmitSm, stat?: ReceiptStat, tlvs?: ReceiptTlvs): DeliverItem {
+  return { kind, fields, tlvs, stat, attempts: 0, sentAt: 0 };
 }
 
 /**
@@ -125,7 +127,7 @@ export class DeliveryQueue {
 
   private send(conn: EsmeConnection, item: DeliverItem): boolean {
     const sequence = conn.nextSequence();
-    if (!conn.write(encodeDeliverSm(sequence, item.fields))) {
+    if (!conn.write(encodeDeliverSm(item.fields, sequence, item.tlvs))) {
       this.pending.unshiftAll([item]);
       return false;
     }

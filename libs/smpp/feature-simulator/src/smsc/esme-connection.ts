@@ -1,3 +1,4 @@
+import { PduFramer } from '@smsgw/smpp/util-wire';
 import type { BindType } from '../stats/simulator-stats';
 import type { SmppPdu, SmppSession } from './node-smpp';
 import type { DeliverItem } from './delivery-queue';
@@ -8,8 +9,8 @@ export type ConnectionState = 'open' | 'bound' | 'unbinding' | 'closed';
 /** node-smpp's own limit. */
 export const MAX_PDU_LENGTH = 16384;
 
-/** Called with each PDU's bytes after command_length. */
-export type FrameHandler = (conn: EsmeConnection, body: Buffer) => void;
+/** Called with each whole PDU (a view into the read buffers, valid during the call). */
+export type FrameHandler = (conn: EsmeConnection, pdu: Buffer) => void;
 
 /**
  * One TCP connection from an ESME: its bind state, its windows, and its byte stream. node-smpp
@@ -28,6 +29,7 @@ export class EsmeConnection {
   requests = 0;
   faultEpoch: number;
   private corked = false;
+  private readonly framer = new PduFramer((pdu) => this.onPdu(pdu), MAX_PDU_LENGTH);
 
   constructor(
     readonly session: SmppSession,
@@ -95,33 +97,19 @@ export class EsmeConnection {
     this.session.socket.uncork();
   }
 
-  private pending: Buffer | null = null;
-
   private onData(chunk: Buffer): void {
-    let buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
-    this.pending = null;
-    let o = 0;
-    while (buf.length - o >= 4 && this.state !== 'closed') {
-      const length = buf.readUInt32BE(o);
-      if (length < 16 || length > MAX_PDU_LENGTH) {
-        this.onBadFrame(this, `command_length ${length} outside 16..${MAX_PDU_LENGTH}`);
-        return;
-      }
-      if (buf.length - o < length) break;
-      const body = buf.subarray(o + 4, o + length);
-      o += length;
-      try {
-        this.onFrame(this, body);
-      } catch (err) {
-        // A simulator bug must not take the process (and every test using it) down.
-        this.onBadFrame(this, `PDU handling failed: ${(err as Error).message}`);
-        return;
-      }
-    }
-    if (o < buf.length) {
-      buf = buf.subarray(o);
-      // Keep a copy only of the partial frame, not the whole chunk it came in.
-      this.pending = Buffer.from(buf);
+    if (this.state === 'closed') return;
+    if (!this.framer.feed(chunk)) this.onBadFrame(this, `command_length ${this.framer.invalidLength} outside 16..${MAX_PDU_LENGTH}`);
+  }
+
+  private onPdu(pdu: Buffer): void {
+    // A connection closed by an earlier PDU of the same chunk reads no further.
+    if (this.state === 'closed') return;
+    try {
+      this.onFrame(this, pdu);
+    } catch (err) {
+      // A simulator bug must not take the process (and every test using it) down.
+      this.onBadFrame(this, `PDU handling failed: ${(err as Error).message}`);
     }
   }
 }

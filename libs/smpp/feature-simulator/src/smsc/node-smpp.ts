@@ -49,24 +49,3 @@ export interface NodeSmpp {
 }
 
 export const smpp: NodeSmpp = require('smpp');
-
-/** "ESME_RTHROTTLED" for 0x58; "0x000000AB" for a status node-smpp has no name for. */
-export function commandStatusName(status: number): string {
-  return STATUS_NAMES.get(status) ?? '0x' + status.toString(16).toUpperCase().padStart(8, '0');
-}
-
-const STATUS_NAMES = new Map<number, string>(Object.entries(smpp.errors).map(([name, code]) => [code, name]));
-
-export const ESME = {
-  ROK: 0x00,
-  RINVMSGLEN: 0x01,
-  RINVCMDID: 0x03,
-  RINVBNDSTS: 0x04,
-  RALYBND: 0x05,
-  RSYSERR: 0x08,
-  RBINDFAIL: 0x0d,
-  RINVPASWD: 0x0e,
-  RINVSYSID: 0x0f,
-  RMSGQFUL: 0x14,
-  RTHROTTLED: 0x58,
-} as const;

@@ -1,11 +1,11 @@
 import { smpp } from './node-smpp';
-import { readSubmit } from './pdu-codec';
+import { readSubmit } from './submit-reader';
 import { SeenSegments, segmentFingerprint } from './segment-fingerprint';
 
 function fp(fields: Record<string, unknown>, sequence = 1): number {
   const pdu = new smpp.PDU('submit_sm', { source_addr: 'ACME', destination_addr: '447700900123', short_message: Buffer.from('Hello'), ...fields });
   pdu.sequence_number = sequence;
-  const body = (pdu as unknown as { toBuffer(): Buffer }).toBuffer().subarray(4);
+  const body = (pdu as unknown as { toBuffer(): Buffer }).toBuffer();
   const v = readSubmit(body);
   if (!v) throw new Error('readSubmit refused the PDU');
   return segmentFingerprint(body, v);

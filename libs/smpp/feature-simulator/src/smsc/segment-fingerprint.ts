@@ -1,7 +1,7 @@
 // Duplicate detection: the same segment is the same source, destination and message bytes
 // (short_message including its UDH, or message_payload, plus SAR TLVs when those number the
 // parts), read from the PDU's raw bytes. A 53-bit hash keeps millions of segments cheaply.
-import type { SubmitView } from './pdu-codec';
+import type { SubmitView } from './submit-reader';
 
 export function segmentFingerprint(body: Uint8Array, v: SubmitView): number {
   let h1 = 0xdeadbeef ^ v.sar;

@@ -1,7 +1,21 @@
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@smsgw/shared/util-logging';
-import type { Faults, SimulatorConfig } from '../config/simulator-config';
+import {
+  CommandId,
+  CommandStatus,
+  EsmClass,
+  commandIdOf,
+  commandStatusName,
+  commandStatusOf,
+  deliverSmFields,
+  encodeMessageIdResp,
+  encodeResponse,
+  isResponse,
+  sequenceOf,
+  type SubmitSm,
+} from '@smsgw/smpp/util-wire';
+import type { Faults, ReceiptFault, SimulatorConfig } from '../config/simulator-config';
 import { isZeroDelay, sampleDelay } from '../config/delay';
 import type { RandomSource } from '../config/random';
 import { formatMessageId, processMessageIds, receiptIdOf, uuidPrefixFrom } from '../ids/message-id';
@@ -12,8 +26,8 @@ import { SimulatorStats, type BindType, type SimulatorStatsSnapshot } from '../s
 import { AccountState } from './account-state';
 import { DeliveryQueue, deliverItem, type DeliverItem } from './delivery-queue';
 import { EsmeConnection } from './esme-connection';
-import { ESME, commandStatusName, smpp, type SmppPdu, type SmppServer, type SmppSession } from './node-smpp';
-import { CMD, commandIdOf, encodeHeaderOnly, encodeSubmitResp, readSubmit, sequenceOf, statusOf, submittedText, type DeliverSmFields, type SubmitView } from './pdu-codec';
+import { smpp, type SmppPdu, type SmppServer, type SmppSession } from './node-smpp';
+import { readSubmit, submittedText, type SubmitView } from './submit-reader';
 import { SeenSegments, segmentFingerprint } from './segment-fingerprint';
 import { SimulatorError } from './simulator-error';
 
@@ -65,7 +79,6 @@ const BIND_COMMANDS: Record<string, BindType> = {
   bind_transmitter: 'transmitter',
   bind_receiver: 'receiver',
 };
-const ESM_CLASS_RECEIPT = 0x04;
 const RD_RECEIPT_MASK = 0x03;
 const RD_INTERMEDIATE = 0x10;
 
@@ -203,8 +216,7 @@ export class SmscServer {
     const from = address(req.from);
     const to = address(req.to);
     for (const part of mo.parts) {
-      const fields: DeliverSmFields = { srcTon: from.ton, srcNpi: from.npi, src: from.addr, dstTon: to.ton, dstNpi: to.npi, dst: to.addr, esmClass: mo.esmClass, dataCoding: mo.dataCoding, shortMessage: part };
-      account.deliveries.enqueue(deliverItem('mo', fields));
+      account.deliveries.enqueue(deliverItem('mo', deliverSm(from, to, mo.esmClass, mo.dataCoding, part)));
     }
     this.stats.moParts += mo.parts.length;
     let receivers = 0;
@@ -247,13 +259,14 @@ export class SmscServer {
     conn.session.destroy();
   };
 
-  /** Every PDU an ESME sends, as bytes after command_length. */
-  private readonly onFrame = (conn: EsmeConnection, body: Buffer): void => {
-    const commandId = commandIdOf(body);
-    if (commandId & 0x80000000) {
+  /** Every PDU an ESME sends, whole. */
+  private readonly onFrame = (conn: EsmeConnection, raw: Buffer): void => {
+    const commandId = commandIdOf(raw);
+    if (isResponse(commandId)) {
       // Responses: to our deliver_sm (generic_nack counts as a refusal).
-      if ((commandId === CMD.DELIVER_SM_RESP || commandId === CMD.GENERIC_NACK) && conn.account) {
-        conn.account.deliveries.onResponse(conn, sequenceOf(body), commandId === CMD.GENERIC_NACK ? statusOf(body) || ESME.RSYSERR : statusOf(body));
+      if ((commandId === CommandId.deliver_sm_resp || commandId === CommandId.generic_nack) && conn.account) {
+        const status = commandStatusOf(raw);
+        conn.account.deliveries.onResponse(conn, sequenceOf(raw), commandId === CommandId.generic_nack ? status || CommandStatus.ESME_RSYSERR : status);
       }
       return;
     }
@@ -261,22 +274,20 @@ export class SmscServer {
     if (faults.hang || conn.state === 'closed') return;
     if (faults.dropAfterPdus > 0 && this.countTowardsDrop(conn, faults)) return;
     switch (commandId) {
-      case CMD.SUBMIT_SM:
-      case CMD.DATA_SM:
-        this.onSubmit(conn, body, commandId);
+      case CommandId.submit_sm:
+      case CommandId.data_sm:
+        this.onSubmit(conn, raw, commandId);
         return;
-      case CMD.ENQUIRE_LINK:
+      case CommandId.enquire_link:
         this.stats.enquireLinks++;
-        conn.write(encodeHeaderOnly(CMD.ENQUIRE_LINK_RESP, ESME.ROK, sequenceOf(body)));
+        conn.write(encodeResponse(CommandId.enquire_link_resp, CommandStatus.ESME_ROK, sequenceOf(raw)));
         return;
     }
     // Rare PDUs go through node-smpp's codec.
     let pdu: SmppPdu;
     try {
-      const whole = Buffer.allocUnsafe(body.length + 4);
-      whole.writeUInt32BE(body.length + 4, 0);
-      body.copy(whole, 4);
-      pdu = new smpp.PDU(whole);
+      // A copy: the frame is a view into the read buffer, which the next read reuses.
+      pdu = new smpp.PDU(Buffer.from(raw));
     } catch (err) {
       this.onBadFrame(conn, (err as Error).message);
       return;
@@ -295,7 +306,7 @@ export class SmscServer {
         return;
       default:
         // query_sm, cancel_sm, replace_sm, submit_multi, …: not offered by this SMSC.
-        conn.send(pdu.response({ command_status: ESME.RINVCMDID }));
+        conn.send(pdu.response({ command_status: CommandStatus.ESME_RINVCMDID }));
     }
   };
 
@@ -317,17 +328,17 @@ export class SmscServer {
 
   private onBind(conn: EsmeConnection, pdu: SmppPdu, type: BindType): void {
     if (conn.state !== 'open') {
-      conn.send(pdu.response({ command_status: ESME.RALYBND }));
+      conn.send(pdu.response({ command_status: CommandStatus.ESME_RALYBND }));
       return;
     }
     const systemId = String(pdu['system_id'] ?? '');
     const account = this.accounts.get(systemId);
-    let status: number = ESME.ROK;
-    if (!account) status = ESME.RINVSYSID;
-    else if (account.account.password !== String(pdu['password'] ?? '')) status = ESME.RINVPASWD;
-    else if (account.binds.size >= account.account.maxBinds) status = ESME.RBINDFAIL;
+    let status: number = CommandStatus.ESME_ROK;
+    if (!account) status = CommandStatus.ESME_RINVSYSID;
+    else if (account.account.password !== String(pdu['password'] ?? '')) status = CommandStatus.ESME_RINVPASWD;
+    else if (account.binds.size >= account.account.maxBinds) status = CommandStatus.ESME_RBINDFAIL;
 
-    if (status !== ESME.ROK || !account) {
+    if (status !== CommandStatus.ESME_ROK || !account) {
       this.stats.bindsRejected++;
       this.logger.warn({ systemId, bindType: type, status: commandStatusName(status) }, 'bind rejected');
       conn.send(pdu.response({ command_status: status }), () => conn.session.close());
@@ -353,33 +364,33 @@ export class SmscServer {
 
   // ---- submits (the hot path) ---------------------------------------------------------------
 
-  private onSubmit(conn: EsmeConnection, body: Buffer, commandId: number): void {
+  private onSubmit(conn: EsmeConnection, raw: Buffer, commandId: number): void {
     const stats = this.stats;
     stats.submits++;
-    if (commandId === CMD.DATA_SM) stats.dataSm++;
-    const respId = commandId === CMD.DATA_SM ? CMD.DATA_SM_RESP : CMD.SUBMIT_SM_RESP;
-    const sequence = sequenceOf(body);
+    if (commandId === CommandId.data_sm) stats.dataSm++;
+    const respId = commandId === CommandId.data_sm ? CommandId.data_sm_resp : CommandId.submit_sm_resp;
+    const sequence = sequenceOf(raw);
     if (!conn.canTransmit) {
       stats.submitsRejected++;
-      conn.write(encodeHeaderOnly(respId, ESME.RINVBNDSTS, sequence));
+      conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_RINVBNDSTS, sequence, ''));
       return;
     }
-    const v = readSubmit(body);
+    const v = readSubmit(raw);
     if (!v) {
       stats.submitsRejected++;
-      conn.write(encodeHeaderOnly(respId, ESME.RINVMSGLEN, sequence));
+      conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_RINVMSGLEN, sequence, ''));
       return;
     }
     const account = conn.account as AccountState;
     const config = this.config;
     if (config.window > 0 && conn.submitsInFlight >= config.window) {
       stats.windowFull++;
-      conn.write(encodeHeaderOnly(respId, ESME.RMSGQFUL, sequence));
+      conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_RMSGQFUL, sequence, ''));
       return;
     }
     if (account.bucket && !account.bucket.tryTake(performance.now())) {
       stats.throttled++;
-      conn.write(encodeHeaderOnly(respId, ESME.RTHROTTLED, sequence));
+      conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_RTHROTTLED, sequence, ''));
       return;
     }
     const statusFaults = this.faultSet.statusByPrefix;
@@ -387,21 +398,21 @@ export class SmscServer {
       const f = statusFaults[i];
       if (v.dst.startsWith(f.prefix) && (f.ratio >= 1 || this.random() < f.ratio)) {
         stats.faultStatus++;
-        conn.write(encodeHeaderOnly(respId, f.status, sequence));
+        conn.write(encodeMessageIdResp(respId, f.status, sequence, ''));
         return;
       }
     }
 
     // Accepted.
     stats.submitsAccepted++;
-    if (this.seen.check(segmentFingerprint(body, v))) stats.duplicateSubmits++;
+    if (this.seen.check(segmentFingerprint(raw, v))) stats.duplicateSubmits++;
     else stats.uniqueMessages++;
     const n = processMessageIds.next();
     const messageId = formatMessageId(n, config.ids.format, this.uuidPrefix);
-    const segment = this.receiptPlan(account, body, v, n, messageId);
+    const segment = this.receiptPlan(account, raw, v, n, messageId);
 
     if (isZeroDelay(config.responseDelay)) {
-      conn.write(encodeSubmitResp(respId, sequence, messageId));
+      conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_ROK, sequence, messageId));
       if (segment) this.scheduleReceipts(segment);
       return;
     }
@@ -409,19 +420,21 @@ export class SmscServer {
     const timer = setTimeout(() => {
       conn.submitsInFlight--;
       // The SMSC took the message even if the answer cannot be given: a lost response, as in life.
-      if (!this.faultSet.hang) conn.write(encodeSubmitResp(respId, sequence, messageId));
+      if (!this.faultSet.hang) conn.write(encodeMessageIdResp(respId, CommandStatus.ESME_ROK, sequence, messageId));
       if (segment && !this.closed) this.scheduleReceipts(segment);
     }, sampleDelay(config.responseDelay, this.random));
     timer.unref();
   }
 
   /** Which receipts this submit gets (registered_delivery), or undefined for none. */
-  private receiptPlan(account: AccountState, body: Buffer, v: SubmitView, n: number, messageId: string): AcceptedSegment | undefined {
+  private receiptPlan(account: AccountState, raw: Buffer, v: SubmitView, n: number, messageId: string): AcceptedSegment | undefined {
     const rd = v.registeredDelivery;
     const mode = rd & RD_RECEIPT_MASK;
     let final: FinalStat | undefined;
     if (mode !== 0) {
-      const stat = this.outcomes.pick();
+      let stat = this.outcomes.pick();
+      const fault = this.receiptFault(account);
+      if (fault && stat === 'DELIVRD' && this.random() < fault.ratio) stat = fault.stat;
       // 1: always; 2: on failure only; 3: on success only (SMPP 5.0).
       if (mode === 1 || (mode === 2 && stat !== 'DELIVRD') || (mode === 3 && stat === 'DELIVRD')) final = stat;
     }
@@ -432,7 +445,7 @@ export class SmscServer {
       messageId,
       receiptId: receiptIdOf(n, this.config.ids.format, this.config.ids.receiptFormat, this.uuidPrefix),
       submittedAt: Date.now(),
-      sample: receiptTextSample(submittedText(body, v)),
+      sample: receiptTextSample(submittedText(raw, v)),
       src: v.src,
       srcTon: v.srcTon,
       srcNpi: v.srcNpi,
@@ -444,11 +457,18 @@ export class SmscServer {
     };
   }
 
+  /** The receipts fault, when it applies to the account. */
+  private receiptFault(account: AccountState): ReceiptFault | undefined {
+    const f = this.faultSet.receipts;
+    return f && (!f.systemId || f.systemId === account.account.systemId) ? f : undefined;
+  }
+
   private scheduleReceipts(segment: AcceptedSegment): void {
     const queue = segment.account.deliveries;
     if (segment.intermediate) for (const stat of this.config.receipts.intermediate) queue.enqueue(this.receipt(segment, stat));
     if (!segment.final) return;
-    const delay = sampleDelay(this.config.receipts.delay, this.random);
+    const fault = this.receiptFault(segment.account);
+    const delay = sampleDelay(this.config.receipts.delay, this.random) + (fault ? sampleDelay(fault.delay, this.random) : 0);
     if (delay === 0) {
       queue.enqueue(this.receipt(segment, segment.final));
       return;
@@ -470,24 +490,17 @@ export class SmscServer {
       text: segment.sample,
     });
     // The receipt travels from the handset back to the sender: addresses swap.
-    const fields: DeliverSmFields = {
-      srcTon: segment.dstTon,
-      srcNpi: segment.dstNpi,
-      src: segment.dst,
-      dstTon: segment.srcTon,
-      dstNpi: segment.srcNpi,
-      dst: segment.src,
-      esmClass: ESM_CLASS_RECEIPT,
-      dataCoding: 0,
-      shortMessage: Buffer.from(text, 'latin1'),
-    };
-    if (settings.tlvs) {
-      fields.receiptedMessageId = segment.messageId;
-      fields.messageState = MESSAGE_STATE[stat];
-    }
+    const fields = deliverSm(
+      { ton: segment.dstTon, npi: segment.dstNpi, addr: segment.dst },
+      { ton: segment.srcTon, npi: segment.srcNpi, addr: segment.src },
+      EsmClass.DELIVERY_RECEIPT,
+      0,
+      Buffer.from(text, 'latin1'),
+    );
+    const tlvs = settings.tlvs ? { receipted_message_id: segment.messageId, message_state: MESSAGE_STATE[stat] } : undefined;
     this.stats.receiptsGenerated++;
     this.stats.receiptsByStat[stat]++;
-    return deliverItem('receipt', fields, stat);
+    return deliverItem('receipt', fields, stat, tlvs);
   }
 
   private sweep(): void {
@@ -503,8 +516,19 @@ export class SmscServer {
   }
 }
 
+interface Address {
+  ton: number;
+  npi: number;
+  addr: string;
+}
+
+/** A deliver_sm as this SMSC sends it. */
+function deliverSm(from: Address, to: Address, esmClass: number, dataCoding: number, shortMessage: Uint8Array): SubmitSm {
+  return deliverSmFields({ sourceTon: from.ton, sourceNpi: from.npi, source: from.addr, destTon: to.ton, destNpi: to.npi, destination: to.addr, esmClass, dataCoding, shortMessage });
+}
+
 /** "+447700900123" → international/ISDN without the '+'; digits → unknown/ISDN; else alphanumeric. */
-function address(value: string): { ton: number; npi: number; addr: string } {
+function address(value: string): Address {
   if (/^\+\d+$/.test(value)) return { ton: 1, npi: 1, addr: value.slice(1) };
   if (/^\d+$/.test(value)) return { ton: 0, npi: 1, addr: value };
   return { ton: 5, npi: 0, addr: value };

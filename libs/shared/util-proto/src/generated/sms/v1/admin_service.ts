@@ -9,6 +9,284 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
+import { RoutingConfigVersion, Usage } from "./types";
+
+/** An SMPP credential as stored. */
+export interface SmppCredential {
+  /** The system_id an ESME binds with (1 to 15 characters, unique across accounts). */
+  systemId: string;
+  /** The account it belongs to. */
+  accountId: string;
+  /** Creation time, epoch ms. */
+  createdAtMs: number;
+  /** When it was revoked, epoch ms; 0 while it is valid. */
+  revokedAtMs: number;
+}
+
+/** A credential to create. */
+export interface CreateSmppCredentialRequest {
+  /** The account id or name. */
+  account: string;
+  /** The system_id; empty: the account's name when it fits in 15 characters. */
+  systemId: string;
+}
+
+/** A new credential. */
+export interface CreateSmppCredentialResponse {
+  /** The password (8 characters): shown only here. */
+  password: string;
+  /** The credential as stored. */
+  credential: SmppCredential | undefined;
+}
+
+/** Whose credentials. */
+export interface ListSmppCredentialsRequest {
+  /** The account id or name. */
+  account: string;
+}
+
+/** An account's credentials. */
+export interface ListSmppCredentialsResponse {
+  credentials: SmppCredential[];
+}
+
+/** Which credential to revoke. */
+export interface RevokeSmppCredentialRequest {
+  systemId: string;
+}
+
+/** A rate card to import. */
+export interface ImportRateCardRequest {
+  /** The carrier (an id in the carriers file). */
+  carrier: string;
+  /** "csv" or "yaml". */
+  format: string;
+  /** The file's text. */
+  content: string;
+  /** ISO 4217; overrides the YAML's currency; required for CSV unless the YAML gives one. */
+  currency: string;
+  /** From when it applies (epoch ms); 0: the YAML's "effective", else now. */
+  effectiveAtMs: number;
+  /** Kept with the routing configuration version the import makes. */
+  comment: string;
+  author: string;
+}
+
+/** A stored rate card version. */
+export interface RateCardSummary {
+  /** The carrier. */
+  carrier: string;
+  /** 1, 2, … per carrier. */
+  version: number;
+  /** ISO 4217. */
+  currency: string;
+  /** From when it applies, epoch ms. */
+  effectiveAtMs: number;
+  /** When it was imported, epoch ms. */
+  importedAtMs: number;
+  /** Number of prices. */
+  entries: number;
+  /** The version routers use now (the newest in effect). */
+  active: boolean;
+  /**
+   * ImportRateCard: the routing configuration version that brought it to the routers (0: there
+   * is no routing configuration yet; the first one will include it).
+   */
+  configVersion: number;
+}
+
+/** A route rules file to store as the next routing configuration version. */
+export interface ImportRoutesRequest {
+  /** The file's text (YAML). */
+  content: string;
+  comment: string;
+  /** Who asks (kept with the version). */
+  author: string;
+}
+
+/** What an import or rollback did. */
+export interface RoutingConfigChange {
+  /** The new version; with unchanged, the current one. */
+  version:
+    | RoutingConfigVersion
+    | undefined;
+  /** The content equals the current version's: nothing was stored. */
+  unchanged: boolean;
+}
+
+export interface ListRoutingConfigVersionsRequest {
+  /** At most this many (default 50). */
+  limit: number;
+}
+
+export interface ListRoutingConfigVersionsResponse {
+  versions: RoutingConfigVersion[];
+}
+
+export interface GetRoutingConfigVersionRequest {
+  /** 0: the newest. */
+  version: number;
+}
+
+export interface RollbackRoutingConfigRequest {
+  /** The version whose content comes back. */
+  version: number;
+  comment: string;
+  author: string;
+}
+
+/** Which rate cards to list. */
+export interface ListRateCardsRequest {
+  /** A carrier id; empty for all. */
+  carrier: string;
+}
+
+/** Rate card versions. */
+export interface ListRateCardsResponse {
+  /** Newest first per carrier. */
+  cards: RateCardSummary[];
+}
+
+/** Which rate card to show. */
+export interface GetRateCardRequest {
+  /** The carrier. */
+  carrier: string;
+  /** The version; 0 for the active one. */
+  version: number;
+}
+
+/** One price of a rate card. */
+export interface RateCardEntry {
+  /** E.164 prefix with "+", or empty. */
+  prefix: string;
+  /** ISO 3166 alpha-2, or empty. */
+  country: string;
+  /** MCC-MNC ("234-15"), or empty. */
+  network: string;
+  /** Price per segment, micro-units of the card's currency. */
+  priceMicros: number;
+}
+
+/** A rate card version and its prices. */
+export interface RateCardDetails {
+  /** The version. */
+  card:
+    | RateCardSummary
+    | undefined;
+  /** Its prices. */
+  entries: RateCardEntry[];
+}
+
+/** The message to explain. */
+export interface ExplainRouteRequest {
+  /** Destination, E.164 or national in the gateway's default region. */
+  to: string;
+  /** Sender id. */
+  from: string;
+  /** Account id or name; empty: no account. */
+  account: string;
+  /** otp, transactional or marketing; empty: transactional. */
+  trafficClass: string;
+  /** gsm7, ucs2 or latin1; empty: gsm7. */
+  encoding: string;
+  /** Segments, for the total; 0: 1. */
+  segments: number;
+  /** The time to route at (time-of-day rules), epoch ms; 0: now. */
+  atMs: number;
+}
+
+/** A route rule on the way to the decision. */
+export interface RuleCheck {
+  /** The rule id. */
+  id: string;
+  /** Whether every filter matched (the first matching rule decides). */
+  matched: boolean;
+  /** Why not, when it did not. */
+  why: string;
+}
+
+/** A carrier the deciding rule could use. */
+export interface RouteCandidate {
+  /** The carrier. */
+  carrierId: string;
+  /** "primary" (the action's carriers) or "failover". */
+  role: string;
+  /** Whether it has a price for the destination. */
+  priced: boolean;
+  /** Price per segment in currency. */
+  priceMicros: number;
+  /** ISO 4217. */
+  currency: string;
+  /** Where the price came from ("rate card v3, prefix +4477", "rule price"). */
+  priceBasis: string;
+  /** The price in the rules' currency, as compared. */
+  comparableMicros: number;
+  /**
+   * Quality 0..1 learned from results (delivery ratio × (1 − submit error rate) × latency factor);
+   * unset: nothing learned about the carrier yet.
+   */
+  quality?:
+    | number
+    | undefined;
+  /** It gets the message. */
+  chosen: boolean;
+  /** Why not: TRIED, NO_RATE, NO_EXCHANGE_RATE, OVER_MAX_PRICE, DOWN, PRICIER, LOWER_SCORE, WEIGHTED_SPLIT, LATER_IN_ORDER. */
+  passedOverCode: string;
+  /** The same, for a person ("breaker open: 34% UNDELIV over 5 min; …"). */
+  passedOverReason: string;
+  /** What the quality rests on (set when quality is): the smoothed delivery ratio 0..1, */
+  deliveryRatio: number;
+  /** final outcomes in the short window, */
+  qualitySamples: number;
+  /** receipt latency from submit (0: no receipts yet), */
+  receiptP50Ms: number;
+  receiptP90Ms: number;
+  /** share of submits refused, share of the carrier's health reports that say it throttled, */
+  submitErrorRate: number;
+  throttledShare: number;
+  /** and what they are counted over: "network 234-10", "country GB" or "carrier". */
+  qualityBasis: string;
+  /** The carrier's circuit breaker: closed, half-open or open. */
+  breaker: string;
+}
+
+/** What routing would do with the message. */
+export interface RouteExplanation {
+  /** A carrier was chosen. */
+  routed: boolean;
+  /** The rule that decided; empty when none matched. */
+  ruleId: string;
+  /** The chosen carrier. */
+  carrierId: string;
+  /** Price per segment on it, micro-units of currency. */
+  pricePerSegmentMicros: number;
+  /** Price × segments. */
+  totalMicros: number;
+  /** ISO 4217. */
+  currency: string;
+  /** Carriers to try next, in order. */
+  failover: string[];
+  /** When not routed: NO_ROUTE or ROUTING.NO_CARRIER. */
+  code: string;
+  /** When not routed: why, for a person. */
+  reason: string;
+  /** The destination as routing sees it. */
+  to: string;
+  /** ISO 3166 alpha-2. */
+  country: string;
+  /** MCC-MNC, empty when the lookup does not know. */
+  network: string;
+  /** The network's name. */
+  networkName: string;
+  /** The traffic class used. */
+  trafficClass: string;
+  /** The rules up to the one that decided. */
+  rules: RuleCheck[];
+  /** Every carrier of the deciding rule, in the order they would be tried. */
+  candidates: RouteCandidate[];
+  /** The currency prices are compared in. */
+  rulesCurrency: string;
+}
 
 /** An account: who sends through the gateway. */
 export interface Account {
@@ -80,6 +358,7 @@ export interface AccountDetails {
   keys: ApiKey[];
   /** What it may send. */
   policy: AccountPolicy | undefined;
+  inbound: InboundSettings | undefined;
 }
 
 /**
@@ -104,6 +383,85 @@ export interface AccountPolicy {
   ratePerSecond: number;
   /** The most messages at once, from rate_per_second to 60 times it; 0 in a request: twice the rate. */
   rateBurst: number;
+  /**
+   * SMS-pumping protection per destination country: "off", "monitor" (count, let through),
+   * "refuse" (RESOURCE_EXHAUSTED [RATE.PUMPING_SUSPECTED]) or "hold" (accepted as HELD until an
+   * operator releases or rejects it, or the hold time ends); "" in a request: "refuse".
+   */
+  pumpingMode: string;
+  /** Messages per minute to one country always allowed; 0 in a request: 1000. */
+  pumpingMinPerMinute: number;
+  /** Above that floor, a minute may hold this many times the account's usual rate to the country; 0 in a request: 10. */
+  pumpingFactor: number;
+  /**
+   * The sender id channels use when a message names none (email-to-SMS without a [SENDER] subject
+   * tag); empty: none. Must be one of senders when that list is not empty.
+   */
+  defaultSender: string;
+  /**
+   * Envelope senders (MAIL FROM) that may send email-to-SMS with this account's keys: addresses
+   * ("ops@acme.example") or whole domains ("@acme.example"), case-insensitive; empty: any.
+   */
+  emailSenders: string[];
+  /** Email-to-SMS: mail the envelope sender a delivery report once every SMS of its mail is final. */
+  emailReports: boolean;
+}
+
+/** Which held messages to list. */
+export interface ListHeldMessagesRequest {
+  /** The account id or name; empty: every account. */
+  account: string;
+  /** ISO 3166 alpha-2; empty: every country. */
+  country: string;
+  /** At most this many (default 100, at most 1000). */
+  limit: number;
+}
+
+/** One message held by SMS-pumping protection. */
+export interface HeldMessageView {
+  id: string;
+  accountId: string;
+  /** Destination country (ISO 3166 alpha-2). */
+  country: string;
+  acceptedAtMs: number;
+  /** When it is refused unless released first. */
+  heldUntilMs: number;
+}
+
+export interface ListHeldMessagesResponse {
+  messages: HeldMessageView[];
+  /** How many are held for the selection in all (messages holds at most limit). */
+  total: number;
+}
+
+/**
+ * Held messages by id, or every one of an account (optionally to one country). INVALID_ARGUMENT
+ * [ACCOUNT.INVALID_HOLD_SELECTION] when neither or both are given.
+ */
+export interface HeldMessagesSelection {
+  ids: string[];
+  /** The account id or name. */
+  account: string;
+  /** With account: only those to this country (ISO 3166 alpha-2). */
+  country: string;
+}
+
+export interface HeldMessagesOutcome {
+  /**
+   * The messages released (or rejected) now; ids no longer held (already released, rejected or
+   * expired) are left out.
+   */
+  ids: string[];
+}
+
+/** Whose usage, and which days (as in GetUsageRequest). */
+export interface GetAccountUsageRequest {
+  /** The account id or name. */
+  account: string;
+  /** First day, "YYYY-MM-DD" (UTC); empty: 29 days before to_day. */
+  fromDay: string;
+  /** Last day, included; empty: today (UTC). */
+  toDay: string;
 }
 
 /** An account's new policy. */
@@ -112,6 +470,57 @@ export interface SetAccountPolicyRequest {
   account: string;
   /** The whole policy (replaces the one stored). */
   policy: AccountPolicy | undefined;
+}
+
+/** Which account's balance. */
+export interface GetAccountBalanceRequest {
+  /** The account id or name. */
+  account: string;
+}
+
+/** Credit for an account. */
+export interface CreditAccountRequest {
+  /** The account id or name. */
+  account: string;
+  /** Micro-units of currency (1 EUR = 1000000); negative takes credit back. */
+  amountMicros: number;
+  /** ISO 4217; must be the balance's currency once it has one. */
+  currency: string;
+  /** Why, for the ledger. */
+  note: string;
+}
+
+/** An account's credit limit. */
+export interface SetCreditLimitRequest {
+  /** The account id or name. */
+  account: string;
+  /** Micro-units of currency the balance may go below zero (0: prepaid only). */
+  creditLimitMicros: number;
+  /** ISO 4217; must be the balance's currency once it has one. */
+  currency: string;
+}
+
+/**
+ * A prepaid account's money, micro-units of currency. Messages reserve their worst-case price at
+ * accept; it is settled at the routed price, or refunded when a message fails before any carrier.
+ */
+export interface AccountBalance {
+  /** The account id. */
+  accountId: string;
+  /** False: no balance, the account sends without limit (the other fields are 0). */
+  limited: boolean;
+  /** ISO 4217. */
+  currency: string;
+  /** Credits − settled charges − open reservations. */
+  balanceMicros: number;
+  /** How far balance_micros may go below zero. */
+  creditLimitMicros: number;
+  /** Open reservations (already taken off balance_micros). */
+  reservedMicros: number;
+  /** What new messages may still reserve: balance + credit limit. */
+  availableMicros: number;
+  /** Settled charges, all time. */
+  spentMicros: number;
 }
 
 /** Turn an account on or off. */
@@ -141,6 +550,2079 @@ export interface RevokeApiKeyRequest {
   /** The key id. */
   keyId: string;
 }
+
+/** A number, short code or keyword on one, held by an account. */
+export interface InboundNumber {
+  /** Digits for numbers and short codes (no "+"); an alphanumeric sender as given. */
+  number: string;
+  /** Upper-case first word; empty: every message to the number. */
+  keyword: string;
+  accountId: string;
+  createdAtMs: number;
+}
+
+export interface AddNumberRequest {
+  /** Account id or name. */
+  account: string;
+  number: string;
+  keyword: string;
+}
+
+export interface ListNumbersRequest {
+  /** Account id or name; empty: every account. */
+  account: string;
+}
+
+export interface ListNumbersResponse {
+  numbers: InboundNumber[];
+}
+
+export interface RemoveNumberRequest {
+  number: string;
+  keyword: string;
+}
+
+/** An account's two-way settings. */
+export interface InboundSettings {
+  /**
+   * Where inbound messages are POSTed (signed like status callbacks); empty: no webhook. Checked
+   * like callback_url against the account's policy [POLICY.CALLBACK_URL_NOT_ALLOWED].
+   */
+  webhookUrl: string;
+  /** "account": an opt-out stops every sender of the account; "sender": only the number it was sent to. */
+  optoutScope: string;
+  /**
+   * Automatic replies to STOP, START and HELP; empty: the dlr-processor's default
+   * (INBOUND_STOP_REPLY…); "-": no reply.
+   */
+  stopReply: string;
+  startReply: string;
+  helpReply: string;
+}
+
+export interface SetInboundSettingsRequest {
+  account: string;
+  settings: InboundSettings | undefined;
+}
+
+/** A handset an account may not send to. */
+export interface OptOut {
+  accountId: string;
+  /** E.164. */
+  number: string;
+  /** Empty: every sender of the account; else only this one (opt-out scope "sender"). */
+  sender: string;
+  /** "keyword" (the handset sent STOP…) or "admin". */
+  source: string;
+  createdAtMs: number;
+}
+
+export interface ListOptOutsRequest {
+  account: string;
+}
+
+export interface ListOptOutsResponse {
+  optOuts: OptOut[];
+}
+
+export interface OptOutRequest {
+  account: string;
+  /** The handset, E.164 or national in the gateway's default region. */
+  number: string;
+  /** Empty: account-wide. */
+  sender: string;
+}
+
+/** Which unmatched receipts to list. */
+export interface ListUnmatchedReceiptsRequest {
+  /** Only this carrier's; empty for every carrier. */
+  carrierId: string;
+  /** At most this many (default 100, at most 1000). */
+  limit: number;
+}
+
+/** A receipt that moved no message. */
+export interface UnmatchedReceipt {
+  /** The carrier whose SMSC sent it. */
+  carrierId: string;
+  /** The SMSC message id it names (normalised), empty when it had none. */
+  smscMessageId: string;
+  /** Stable reason: DLR.NO_SUBMIT_REPORT, DLR.UNKNOWN_STAT, DLR.NO_STAT or DLR.NO_MESSAGE_ID. */
+  reason: string;
+  /** What happened, for a person. */
+  detail: string;
+  /** The stat word as received, empty when none. */
+  statWord: string;
+  /** When the connector received it, epoch ms. */
+  receivedAtMs: number;
+  /** The message its SMSC id belongs to, when one does (e.g. an unknown stat word); empty otherwise. */
+  messageId: string;
+}
+
+/** The unmatched receipts. */
+export interface ListUnmatchedReceiptsResponse {
+  receipts: UnmatchedReceipt[];
+}
+
+function createBaseSmppCredential(): SmppCredential {
+  return { systemId: "", accountId: "", createdAtMs: 0, revokedAtMs: 0 };
+}
+
+export const SmppCredential: MessageFns<SmppCredential> = {
+  encode(message: SmppCredential, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.systemId !== "") {
+      writer.uint32(10).string(message.systemId);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(24).int64(message.createdAtMs);
+    }
+    if (message.revokedAtMs !== 0) {
+      writer.uint32(32).int64(message.revokedAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SmppCredential {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSmppCredential();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.systemId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.createdAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.revokedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SmppCredential>, I>>(base?: I): SmppCredential {
+    return SmppCredential.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SmppCredential>, I>>(object: I): SmppCredential {
+    const message = createBaseSmppCredential();
+    message.systemId = object.systemId ?? "";
+    message.accountId = object.accountId ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    message.revokedAtMs = object.revokedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateSmppCredentialRequest(): CreateSmppCredentialRequest {
+  return { account: "", systemId: "" };
+}
+
+export const CreateSmppCredentialRequest: MessageFns<CreateSmppCredentialRequest> = {
+  encode(message: CreateSmppCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.systemId !== "") {
+      writer.uint32(18).string(message.systemId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSmppCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateSmppCredentialRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.systemId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<CreateSmppCredentialRequest>, I>>(base?: I): CreateSmppCredentialRequest {
+    return CreateSmppCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateSmppCredentialRequest>, I>>(object: I): CreateSmppCredentialRequest {
+    const message = createBaseCreateSmppCredentialRequest();
+    message.account = object.account ?? "";
+    message.systemId = object.systemId ?? "";
+    return message;
+  },
+};
+
+function createBaseCreateSmppCredentialResponse(): CreateSmppCredentialResponse {
+  return { password: "", credential: undefined };
+}
+
+export const CreateSmppCredentialResponse: MessageFns<CreateSmppCredentialResponse> = {
+  encode(message: CreateSmppCredentialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.password !== "") {
+      writer.uint32(10).string(message.password);
+    }
+    if (message.credential !== undefined) {
+      SmppCredential.encode(message.credential, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateSmppCredentialResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreateSmppCredentialResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.password = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.credential = SmppCredential.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<CreateSmppCredentialResponse>, I>>(base?: I): CreateSmppCredentialResponse {
+    return CreateSmppCredentialResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateSmppCredentialResponse>, I>>(object: I): CreateSmppCredentialResponse {
+    const message = createBaseCreateSmppCredentialResponse();
+    message.password = object.password ?? "";
+    message.credential = (object.credential !== undefined && object.credential !== null)
+      ? SmppCredential.fromPartial(object.credential)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListSmppCredentialsRequest(): ListSmppCredentialsRequest {
+  return { account: "" };
+}
+
+export const ListSmppCredentialsRequest: MessageFns<ListSmppCredentialsRequest> = {
+  encode(message: ListSmppCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSmppCredentialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListSmppCredentialsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListSmppCredentialsRequest>, I>>(base?: I): ListSmppCredentialsRequest {
+    return ListSmppCredentialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSmppCredentialsRequest>, I>>(object: I): ListSmppCredentialsRequest {
+    const message = createBaseListSmppCredentialsRequest();
+    message.account = object.account ?? "";
+    return message;
+  },
+};
+
+function createBaseListSmppCredentialsResponse(): ListSmppCredentialsResponse {
+  return { credentials: [] };
+}
+
+export const ListSmppCredentialsResponse: MessageFns<ListSmppCredentialsResponse> = {
+  encode(message: ListSmppCredentialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.credentials) {
+      SmppCredential.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListSmppCredentialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListSmppCredentialsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.credentials.push(SmppCredential.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListSmppCredentialsResponse>, I>>(base?: I): ListSmppCredentialsResponse {
+    return ListSmppCredentialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListSmppCredentialsResponse>, I>>(object: I): ListSmppCredentialsResponse {
+    const message = createBaseListSmppCredentialsResponse();
+    message.credentials = object.credentials?.map((e) => SmppCredential.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeSmppCredentialRequest(): RevokeSmppCredentialRequest {
+  return { systemId: "" };
+}
+
+export const RevokeSmppCredentialRequest: MessageFns<RevokeSmppCredentialRequest> = {
+  encode(message: RevokeSmppCredentialRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.systemId !== "") {
+      writer.uint32(10).string(message.systemId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeSmppCredentialRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRevokeSmppCredentialRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.systemId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeSmppCredentialRequest>, I>>(base?: I): RevokeSmppCredentialRequest {
+    return RevokeSmppCredentialRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeSmppCredentialRequest>, I>>(object: I): RevokeSmppCredentialRequest {
+    const message = createBaseRevokeSmppCredentialRequest();
+    message.systemId = object.systemId ?? "";
+    return message;
+  },
+};
+
+function createBaseImportRateCardRequest(): ImportRateCardRequest {
+  return { carrier: "", format: "", content: "", currency: "", effectiveAtMs: 0, comment: "", author: "" };
+}
+
+export const ImportRateCardRequest: MessageFns<ImportRateCardRequest> = {
+  encode(message: ImportRateCardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrier !== "") {
+      writer.uint32(10).string(message.carrier);
+    }
+    if (message.format !== "") {
+      writer.uint32(18).string(message.format);
+    }
+    if (message.content !== "") {
+      writer.uint32(26).string(message.content);
+    }
+    if (message.currency !== "") {
+      writer.uint32(34).string(message.currency);
+    }
+    if (message.effectiveAtMs !== 0) {
+      writer.uint32(40).int64(message.effectiveAtMs);
+    }
+    if (message.comment !== "") {
+      writer.uint32(50).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(58).string(message.author);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRateCardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImportRateCardRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.format = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.content = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.effectiveAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRateCardRequest>, I>>(base?: I): ImportRateCardRequest {
+    return ImportRateCardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRateCardRequest>, I>>(object: I): ImportRateCardRequest {
+    const message = createBaseImportRateCardRequest();
+    message.carrier = object.carrier ?? "";
+    message.format = object.format ?? "";
+    message.content = object.content ?? "";
+    message.currency = object.currency ?? "";
+    message.effectiveAtMs = object.effectiveAtMs ?? 0;
+    message.comment = object.comment ?? "";
+    message.author = object.author ?? "";
+    return message;
+  },
+};
+
+function createBaseRateCardSummary(): RateCardSummary {
+  return {
+    carrier: "",
+    version: 0,
+    currency: "",
+    effectiveAtMs: 0,
+    importedAtMs: 0,
+    entries: 0,
+    active: false,
+    configVersion: 0,
+  };
+}
+
+export const RateCardSummary: MessageFns<RateCardSummary> = {
+  encode(message: RateCardSummary, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrier !== "") {
+      writer.uint32(10).string(message.carrier);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    if (message.effectiveAtMs !== 0) {
+      writer.uint32(32).int64(message.effectiveAtMs);
+    }
+    if (message.importedAtMs !== 0) {
+      writer.uint32(40).int64(message.importedAtMs);
+    }
+    if (message.entries !== 0) {
+      writer.uint32(48).uint32(message.entries);
+    }
+    if (message.active !== false) {
+      writer.uint32(56).bool(message.active);
+    }
+    if (message.configVersion !== 0) {
+      writer.uint32(64).uint32(message.configVersion);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateCardSummary {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRateCardSummary();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.effectiveAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.importedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.entries = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.active = reader.bool();
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.configVersion = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RateCardSummary>, I>>(base?: I): RateCardSummary {
+    return RateCardSummary.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RateCardSummary>, I>>(object: I): RateCardSummary {
+    const message = createBaseRateCardSummary();
+    message.carrier = object.carrier ?? "";
+    message.version = object.version ?? 0;
+    message.currency = object.currency ?? "";
+    message.effectiveAtMs = object.effectiveAtMs ?? 0;
+    message.importedAtMs = object.importedAtMs ?? 0;
+    message.entries = object.entries ?? 0;
+    message.active = object.active ?? false;
+    message.configVersion = object.configVersion ?? 0;
+    return message;
+  },
+};
+
+function createBaseImportRoutesRequest(): ImportRoutesRequest {
+  return { content: "", comment: "", author: "" };
+}
+
+export const ImportRoutesRequest: MessageFns<ImportRoutesRequest> = {
+  encode(message: ImportRoutesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.content !== "") {
+      writer.uint32(10).string(message.content);
+    }
+    if (message.comment !== "") {
+      writer.uint32(18).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(26).string(message.author);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImportRoutesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseImportRoutesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.content = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ImportRoutesRequest>, I>>(base?: I): ImportRoutesRequest {
+    return ImportRoutesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImportRoutesRequest>, I>>(object: I): ImportRoutesRequest {
+    const message = createBaseImportRoutesRequest();
+    message.content = object.content ?? "";
+    message.comment = object.comment ?? "";
+    message.author = object.author ?? "";
+    return message;
+  },
+};
+
+function createBaseRoutingConfigChange(): RoutingConfigChange {
+  return { version: undefined, unchanged: false };
+}
+
+export const RoutingConfigChange: MessageFns<RoutingConfigChange> = {
+  encode(message: RoutingConfigChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== undefined) {
+      RoutingConfigVersion.encode(message.version, writer.uint32(10).fork()).join();
+    }
+    if (message.unchanged !== false) {
+      writer.uint32(16).bool(message.unchanged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoutingConfigChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRoutingConfigChange();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.version = RoutingConfigVersion.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.unchanged = reader.bool();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RoutingConfigChange>, I>>(base?: I): RoutingConfigChange {
+    return RoutingConfigChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoutingConfigChange>, I>>(object: I): RoutingConfigChange {
+    const message = createBaseRoutingConfigChange();
+    message.version = (object.version !== undefined && object.version !== null)
+      ? RoutingConfigVersion.fromPartial(object.version)
+      : undefined;
+    message.unchanged = object.unchanged ?? false;
+    return message;
+  },
+};
+
+function createBaseListRoutingConfigVersionsRequest(): ListRoutingConfigVersionsRequest {
+  return { limit: 0 };
+}
+
+export const ListRoutingConfigVersionsRequest: MessageFns<ListRoutingConfigVersionsRequest> = {
+  encode(message: ListRoutingConfigVersionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.limit !== 0) {
+      writer.uint32(8).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutingConfigVersionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRoutingConfigVersionsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.limit = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutingConfigVersionsRequest>, I>>(
+    base?: I,
+  ): ListRoutingConfigVersionsRequest {
+    return ListRoutingConfigVersionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutingConfigVersionsRequest>, I>>(
+    object: I,
+  ): ListRoutingConfigVersionsRequest {
+    const message = createBaseListRoutingConfigVersionsRequest();
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseListRoutingConfigVersionsResponse(): ListRoutingConfigVersionsResponse {
+  return { versions: [] };
+}
+
+export const ListRoutingConfigVersionsResponse: MessageFns<ListRoutingConfigVersionsResponse> = {
+  encode(message: ListRoutingConfigVersionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.versions) {
+      RoutingConfigVersion.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRoutingConfigVersionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRoutingConfigVersionsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.versions.push(RoutingConfigVersion.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListRoutingConfigVersionsResponse>, I>>(
+    base?: I,
+  ): ListRoutingConfigVersionsResponse {
+    return ListRoutingConfigVersionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRoutingConfigVersionsResponse>, I>>(
+    object: I,
+  ): ListRoutingConfigVersionsResponse {
+    const message = createBaseListRoutingConfigVersionsResponse();
+    message.versions = object.versions?.map((e) => RoutingConfigVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetRoutingConfigVersionRequest(): GetRoutingConfigVersionRequest {
+  return { version: 0 };
+}
+
+export const GetRoutingConfigVersionRequest: MessageFns<GetRoutingConfigVersionRequest> = {
+  encode(message: GetRoutingConfigVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRoutingConfigVersionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetRoutingConfigVersionRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetRoutingConfigVersionRequest>, I>>(base?: I): GetRoutingConfigVersionRequest {
+    return GetRoutingConfigVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRoutingConfigVersionRequest>, I>>(
+    object: I,
+  ): GetRoutingConfigVersionRequest {
+    const message = createBaseGetRoutingConfigVersionRequest();
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseRollbackRoutingConfigRequest(): RollbackRoutingConfigRequest {
+  return { version: 0, comment: "", author: "" };
+}
+
+export const RollbackRoutingConfigRequest: MessageFns<RollbackRoutingConfigRequest> = {
+  encode(message: RollbackRoutingConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
+    }
+    if (message.comment !== "") {
+      writer.uint32(18).string(message.comment);
+    }
+    if (message.author !== "") {
+      writer.uint32(26).string(message.author);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RollbackRoutingConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRollbackRoutingConfigRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.author = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RollbackRoutingConfigRequest>, I>>(base?: I): RollbackRoutingConfigRequest {
+    return RollbackRoutingConfigRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RollbackRoutingConfigRequest>, I>>(object: I): RollbackRoutingConfigRequest {
+    const message = createBaseRollbackRoutingConfigRequest();
+    message.version = object.version ?? 0;
+    message.comment = object.comment ?? "";
+    message.author = object.author ?? "";
+    return message;
+  },
+};
+
+function createBaseListRateCardsRequest(): ListRateCardsRequest {
+  return { carrier: "" };
+}
+
+export const ListRateCardsRequest: MessageFns<ListRateCardsRequest> = {
+  encode(message: ListRateCardsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrier !== "") {
+      writer.uint32(10).string(message.carrier);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRateCardsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRateCardsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListRateCardsRequest>, I>>(base?: I): ListRateCardsRequest {
+    return ListRateCardsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRateCardsRequest>, I>>(object: I): ListRateCardsRequest {
+    const message = createBaseListRateCardsRequest();
+    message.carrier = object.carrier ?? "";
+    return message;
+  },
+};
+
+function createBaseListRateCardsResponse(): ListRateCardsResponse {
+  return { cards: [] };
+}
+
+export const ListRateCardsResponse: MessageFns<ListRateCardsResponse> = {
+  encode(message: ListRateCardsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cards) {
+      RateCardSummary.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRateCardsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListRateCardsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.cards.push(RateCardSummary.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListRateCardsResponse>, I>>(base?: I): ListRateCardsResponse {
+    return ListRateCardsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListRateCardsResponse>, I>>(object: I): ListRateCardsResponse {
+    const message = createBaseListRateCardsResponse();
+    message.cards = object.cards?.map((e) => RateCardSummary.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetRateCardRequest(): GetRateCardRequest {
+  return { carrier: "", version: 0 };
+}
+
+export const GetRateCardRequest: MessageFns<GetRateCardRequest> = {
+  encode(message: GetRateCardRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrier !== "") {
+      writer.uint32(10).string(message.carrier);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetRateCardRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetRateCardRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetRateCardRequest>, I>>(base?: I): GetRateCardRequest {
+    return GetRateCardRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetRateCardRequest>, I>>(object: I): GetRateCardRequest {
+    const message = createBaseGetRateCardRequest();
+    message.carrier = object.carrier ?? "";
+    message.version = object.version ?? 0;
+    return message;
+  },
+};
+
+function createBaseRateCardEntry(): RateCardEntry {
+  return { prefix: "", country: "", network: "", priceMicros: 0 };
+}
+
+export const RateCardEntry: MessageFns<RateCardEntry> = {
+  encode(message: RateCardEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.prefix !== "") {
+      writer.uint32(10).string(message.prefix);
+    }
+    if (message.country !== "") {
+      writer.uint32(18).string(message.country);
+    }
+    if (message.network !== "") {
+      writer.uint32(26).string(message.network);
+    }
+    if (message.priceMicros !== 0) {
+      writer.uint32(32).int64(message.priceMicros);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateCardEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRateCardEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.prefix = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.country = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.priceMicros = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RateCardEntry>, I>>(base?: I): RateCardEntry {
+    return RateCardEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RateCardEntry>, I>>(object: I): RateCardEntry {
+    const message = createBaseRateCardEntry();
+    message.prefix = object.prefix ?? "";
+    message.country = object.country ?? "";
+    message.network = object.network ?? "";
+    message.priceMicros = object.priceMicros ?? 0;
+    return message;
+  },
+};
+
+function createBaseRateCardDetails(): RateCardDetails {
+  return { card: undefined, entries: [] };
+}
+
+export const RateCardDetails: MessageFns<RateCardDetails> = {
+  encode(message: RateCardDetails, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.card !== undefined) {
+      RateCardSummary.encode(message.card, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.entries) {
+      RateCardEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateCardDetails {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRateCardDetails();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.card = RateCardSummary.decode(reader, reader.uint32());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.entries.push(RateCardEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RateCardDetails>, I>>(base?: I): RateCardDetails {
+    return RateCardDetails.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RateCardDetails>, I>>(object: I): RateCardDetails {
+    const message = createBaseRateCardDetails();
+    message.card = (object.card !== undefined && object.card !== null)
+      ? RateCardSummary.fromPartial(object.card)
+      : undefined;
+    message.entries = object.entries?.map((e) => RateCardEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseExplainRouteRequest(): ExplainRouteRequest {
+  return { to: "", from: "", account: "", trafficClass: "", encoding: "", segments: 0, atMs: 0 };
+}
+
+export const ExplainRouteRequest: MessageFns<ExplainRouteRequest> = {
+  encode(message: ExplainRouteRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.to !== "") {
+      writer.uint32(10).string(message.to);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.account !== "") {
+      writer.uint32(26).string(message.account);
+    }
+    if (message.trafficClass !== "") {
+      writer.uint32(34).string(message.trafficClass);
+    }
+    if (message.encoding !== "") {
+      writer.uint32(42).string(message.encoding);
+    }
+    if (message.segments !== 0) {
+      writer.uint32(48).uint32(message.segments);
+    }
+    if (message.atMs !== 0) {
+      writer.uint32(56).int64(message.atMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExplainRouteRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseExplainRouteRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.from = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.trafficClass = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.encoding = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.segments = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.atMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ExplainRouteRequest>, I>>(base?: I): ExplainRouteRequest {
+    return ExplainRouteRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ExplainRouteRequest>, I>>(object: I): ExplainRouteRequest {
+    const message = createBaseExplainRouteRequest();
+    message.to = object.to ?? "";
+    message.from = object.from ?? "";
+    message.account = object.account ?? "";
+    message.trafficClass = object.trafficClass ?? "";
+    message.encoding = object.encoding ?? "";
+    message.segments = object.segments ?? 0;
+    message.atMs = object.atMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRuleCheck(): RuleCheck {
+  return { id: "", matched: false, why: "" };
+}
+
+export const RuleCheck: MessageFns<RuleCheck> = {
+  encode(message: RuleCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.matched !== false) {
+      writer.uint32(16).bool(message.matched);
+    }
+    if (message.why !== "") {
+      writer.uint32(26).string(message.why);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RuleCheck {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRuleCheck();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.matched = reader.bool();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.why = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RuleCheck>, I>>(base?: I): RuleCheck {
+    return RuleCheck.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RuleCheck>, I>>(object: I): RuleCheck {
+    const message = createBaseRuleCheck();
+    message.id = object.id ?? "";
+    message.matched = object.matched ?? false;
+    message.why = object.why ?? "";
+    return message;
+  },
+};
+
+function createBaseRouteCandidate(): RouteCandidate {
+  return {
+    carrierId: "",
+    role: "",
+    priced: false,
+    priceMicros: 0,
+    currency: "",
+    priceBasis: "",
+    comparableMicros: 0,
+    chosen: false,
+    passedOverCode: "",
+    passedOverReason: "",
+    deliveryRatio: 0,
+    qualitySamples: 0,
+    receiptP50Ms: 0,
+    receiptP90Ms: 0,
+    submitErrorRate: 0,
+    throttledShare: 0,
+    qualityBasis: "",
+    breaker: "",
+  };
+}
+
+export const RouteCandidate: MessageFns<RouteCandidate> = {
+  encode(message: RouteCandidate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrierId !== "") {
+      writer.uint32(10).string(message.carrierId);
+    }
+    if (message.role !== "") {
+      writer.uint32(18).string(message.role);
+    }
+    if (message.priced !== false) {
+      writer.uint32(24).bool(message.priced);
+    }
+    if (message.priceMicros !== 0) {
+      writer.uint32(32).int64(message.priceMicros);
+    }
+    if (message.currency !== "") {
+      writer.uint32(42).string(message.currency);
+    }
+    if (message.priceBasis !== "") {
+      writer.uint32(50).string(message.priceBasis);
+    }
+    if (message.comparableMicros !== 0) {
+      writer.uint32(56).int64(message.comparableMicros);
+    }
+    if (message.quality !== undefined) {
+      writer.uint32(65).double(message.quality);
+    }
+    if (message.chosen !== false) {
+      writer.uint32(72).bool(message.chosen);
+    }
+    if (message.passedOverCode !== "") {
+      writer.uint32(82).string(message.passedOverCode);
+    }
+    if (message.passedOverReason !== "") {
+      writer.uint32(90).string(message.passedOverReason);
+    }
+    if (message.deliveryRatio !== 0) {
+      writer.uint32(97).double(message.deliveryRatio);
+    }
+    if (message.qualitySamples !== 0) {
+      writer.uint32(104).uint32(message.qualitySamples);
+    }
+    if (message.receiptP50Ms !== 0) {
+      writer.uint32(112).uint32(message.receiptP50Ms);
+    }
+    if (message.receiptP90Ms !== 0) {
+      writer.uint32(120).uint32(message.receiptP90Ms);
+    }
+    if (message.submitErrorRate !== 0) {
+      writer.uint32(129).double(message.submitErrorRate);
+    }
+    if (message.throttledShare !== 0) {
+      writer.uint32(137).double(message.throttledShare);
+    }
+    if (message.qualityBasis !== "") {
+      writer.uint32(146).string(message.qualityBasis);
+    }
+    if (message.breaker !== "") {
+      writer.uint32(154).string(message.breaker);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteCandidate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRouteCandidate();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.role = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.priced = reader.bool();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.priceMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.priceBasis = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.comparableMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 65) {
+            break;
+          }
+
+          message.quality = reader.double();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.chosen = reader.bool();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.passedOverCode = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.passedOverReason = reader.string();
+          continue;
+        }
+        case 12: {
+          if (tag !== 97) {
+            break;
+          }
+
+          message.deliveryRatio = reader.double();
+          continue;
+        }
+        case 13: {
+          if (tag !== 104) {
+            break;
+          }
+
+          message.qualitySamples = reader.uint32();
+          continue;
+        }
+        case 14: {
+          if (tag !== 112) {
+            break;
+          }
+
+          message.receiptP50Ms = reader.uint32();
+          continue;
+        }
+        case 15: {
+          if (tag !== 120) {
+            break;
+          }
+
+          message.receiptP90Ms = reader.uint32();
+          continue;
+        }
+        case 16: {
+          if (tag !== 129) {
+            break;
+          }
+
+          message.submitErrorRate = reader.double();
+          continue;
+        }
+        case 17: {
+          if (tag !== 137) {
+            break;
+          }
+
+          message.throttledShare = reader.double();
+          continue;
+        }
+        case 18: {
+          if (tag !== 146) {
+            break;
+          }
+
+          message.qualityBasis = reader.string();
+          continue;
+        }
+        case 19: {
+          if (tag !== 154) {
+            break;
+          }
+
+          message.breaker = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RouteCandidate>, I>>(base?: I): RouteCandidate {
+    return RouteCandidate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteCandidate>, I>>(object: I): RouteCandidate {
+    const message = createBaseRouteCandidate();
+    message.carrierId = object.carrierId ?? "";
+    message.role = object.role ?? "";
+    message.priced = object.priced ?? false;
+    message.priceMicros = object.priceMicros ?? 0;
+    message.currency = object.currency ?? "";
+    message.priceBasis = object.priceBasis ?? "";
+    message.comparableMicros = object.comparableMicros ?? 0;
+    message.quality = object.quality ?? undefined;
+    message.chosen = object.chosen ?? false;
+    message.passedOverCode = object.passedOverCode ?? "";
+    message.passedOverReason = object.passedOverReason ?? "";
+    message.deliveryRatio = object.deliveryRatio ?? 0;
+    message.qualitySamples = object.qualitySamples ?? 0;
+    message.receiptP50Ms = object.receiptP50Ms ?? 0;
+    message.receiptP90Ms = object.receiptP90Ms ?? 0;
+    message.submitErrorRate = object.submitErrorRate ?? 0;
+    message.throttledShare = object.throttledShare ?? 0;
+    message.qualityBasis = object.qualityBasis ?? "";
+    message.breaker = object.breaker ?? "";
+    return message;
+  },
+};
+
+function createBaseRouteExplanation(): RouteExplanation {
+  return {
+    routed: false,
+    ruleId: "",
+    carrierId: "",
+    pricePerSegmentMicros: 0,
+    totalMicros: 0,
+    currency: "",
+    failover: [],
+    code: "",
+    reason: "",
+    to: "",
+    country: "",
+    network: "",
+    networkName: "",
+    trafficClass: "",
+    rules: [],
+    candidates: [],
+    rulesCurrency: "",
+  };
+}
+
+export const RouteExplanation: MessageFns<RouteExplanation> = {
+  encode(message: RouteExplanation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.routed !== false) {
+      writer.uint32(8).bool(message.routed);
+    }
+    if (message.ruleId !== "") {
+      writer.uint32(18).string(message.ruleId);
+    }
+    if (message.carrierId !== "") {
+      writer.uint32(26).string(message.carrierId);
+    }
+    if (message.pricePerSegmentMicros !== 0) {
+      writer.uint32(32).int64(message.pricePerSegmentMicros);
+    }
+    if (message.totalMicros !== 0) {
+      writer.uint32(40).int64(message.totalMicros);
+    }
+    if (message.currency !== "") {
+      writer.uint32(50).string(message.currency);
+    }
+    for (const v of message.failover) {
+      writer.uint32(58).string(v!);
+    }
+    if (message.code !== "") {
+      writer.uint32(66).string(message.code);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    if (message.to !== "") {
+      writer.uint32(82).string(message.to);
+    }
+    if (message.country !== "") {
+      writer.uint32(90).string(message.country);
+    }
+    if (message.network !== "") {
+      writer.uint32(98).string(message.network);
+    }
+    if (message.networkName !== "") {
+      writer.uint32(106).string(message.networkName);
+    }
+    if (message.trafficClass !== "") {
+      writer.uint32(114).string(message.trafficClass);
+    }
+    for (const v of message.rules) {
+      RuleCheck.encode(v!, writer.uint32(122).fork()).join();
+    }
+    for (const v of message.candidates) {
+      RouteCandidate.encode(v!, writer.uint32(130).fork()).join();
+    }
+    if (message.rulesCurrency !== "") {
+      writer.uint32(138).string(message.rulesCurrency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteExplanation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRouteExplanation();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.routed = reader.bool();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.ruleId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.pricePerSegmentMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.totalMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.failover.push(reader.string());
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.code = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 90) {
+            break;
+          }
+
+          message.country = reader.string();
+          continue;
+        }
+        case 12: {
+          if (tag !== 98) {
+            break;
+          }
+
+          message.network = reader.string();
+          continue;
+        }
+        case 13: {
+          if (tag !== 106) {
+            break;
+          }
+
+          message.networkName = reader.string();
+          continue;
+        }
+        case 14: {
+          if (tag !== 114) {
+            break;
+          }
+
+          message.trafficClass = reader.string();
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.rules.push(RuleCheck.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.candidates.push(RouteCandidate.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 17: {
+          if (tag !== 138) {
+            break;
+          }
+
+          message.rulesCurrency = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RouteExplanation>, I>>(base?: I): RouteExplanation {
+    return RouteExplanation.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteExplanation>, I>>(object: I): RouteExplanation {
+    const message = createBaseRouteExplanation();
+    message.routed = object.routed ?? false;
+    message.ruleId = object.ruleId ?? "";
+    message.carrierId = object.carrierId ?? "";
+    message.pricePerSegmentMicros = object.pricePerSegmentMicros ?? 0;
+    message.totalMicros = object.totalMicros ?? 0;
+    message.currency = object.currency ?? "";
+    message.failover = object.failover?.map((e) => e) || [];
+    message.code = object.code ?? "";
+    message.reason = object.reason ?? "";
+    message.to = object.to ?? "";
+    message.country = object.country ?? "";
+    message.network = object.network ?? "";
+    message.networkName = object.networkName ?? "";
+    message.trafficClass = object.trafficClass ?? "";
+    message.rules = object.rules?.map((e) => RuleCheck.fromPartial(e)) || [];
+    message.candidates = object.candidates?.map((e) => RouteCandidate.fromPartial(e)) || [];
+    message.rulesCurrency = object.rulesCurrency ?? "";
+    return message;
+  },
+};
 
 function createBaseAccount(): Account {
   return { id: "", name: "", enabled: false, createdAtMs: 0 };
@@ -563,7 +3045,7 @@ export const GetAccountRequest: MessageFns<GetAccountRequest> = {
 };
 
 function createBaseAccountDetails(): AccountDetails {
-  return { account: undefined, keys: [], policy: undefined };
+  return { account: undefined, keys: [], policy: undefined, inbound: undefined };
 }
 
 export const AccountDetails: MessageFns<AccountDetails> = {
@@ -576,6 +3058,9 @@ export const AccountDetails: MessageFns<AccountDetails> = {
     }
     if (message.policy !== undefined) {
       AccountPolicy.encode(message.policy, writer.uint32(26).fork()).join();
+    }
+    if (message.inbound !== undefined) {
+      InboundSettings.encode(message.inbound, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -611,6 +3096,14 @@ export const AccountDetails: MessageFns<AccountDetails> = {
           message.policy = AccountPolicy.decode(reader, reader.uint32());
           continue;
         }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.inbound = InboundSettings.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -632,6 +3125,9 @@ export const AccountDetails: MessageFns<AccountDetails> = {
     message.policy = (object.policy !== undefined && object.policy !== null)
       ? AccountPolicy.fromPartial(object.policy)
       : undefined;
+    message.inbound = (object.inbound !== undefined && object.inbound !== null)
+      ? InboundSettings.fromPartial(object.inbound)
+      : undefined;
     return message;
   },
 };
@@ -645,6 +3141,12 @@ function createBaseAccountPolicy(): AccountPolicy {
     callbackPrivate: false,
     ratePerSecond: 0,
     rateBurst: 0,
+    pumpingMode: "",
+    pumpingMinPerMinute: 0,
+    pumpingFactor: 0,
+    defaultSender: "",
+    emailSenders: [],
+    emailReports: false,
   };
 }
 
@@ -670,6 +3172,24 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
     }
     if (message.rateBurst !== 0) {
       writer.uint32(56).uint32(message.rateBurst);
+    }
+    if (message.pumpingMode !== "") {
+      writer.uint32(66).string(message.pumpingMode);
+    }
+    if (message.pumpingMinPerMinute !== 0) {
+      writer.uint32(72).uint32(message.pumpingMinPerMinute);
+    }
+    if (message.pumpingFactor !== 0) {
+      writer.uint32(81).double(message.pumpingFactor);
+    }
+    if (message.defaultSender !== "") {
+      writer.uint32(162).string(message.defaultSender);
+    }
+    for (const v of message.emailSenders) {
+      writer.uint32(170).string(v!);
+    }
+    if (message.emailReports !== false) {
+      writer.uint32(176).bool(message.emailReports);
     }
     return writer;
   },
@@ -737,6 +3257,54 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
           message.rateBurst = reader.uint32();
           continue;
         }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.pumpingMode = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.pumpingMinPerMinute = reader.uint32();
+          continue;
+        }
+        case 10: {
+          if (tag !== 81) {
+            break;
+          }
+
+          message.pumpingFactor = reader.double();
+          continue;
+        }
+        case 20: {
+          if (tag !== 162) {
+            break;
+          }
+
+          message.defaultSender = reader.string();
+          continue;
+        }
+        case 21: {
+          if (tag !== 170) {
+            break;
+          }
+
+          message.emailSenders.push(reader.string());
+          continue;
+        }
+        case 22: {
+          if (tag !== 176) {
+            break;
+          }
+
+          message.emailReports = reader.bool();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -758,6 +3326,420 @@ export const AccountPolicy: MessageFns<AccountPolicy> = {
     message.callbackPrivate = object.callbackPrivate ?? false;
     message.ratePerSecond = object.ratePerSecond ?? 0;
     message.rateBurst = object.rateBurst ?? 0;
+    message.pumpingMode = object.pumpingMode ?? "";
+    message.pumpingMinPerMinute = object.pumpingMinPerMinute ?? 0;
+    message.pumpingFactor = object.pumpingFactor ?? 0;
+    message.defaultSender = object.defaultSender ?? "";
+    message.emailSenders = object.emailSenders?.map((e) => e) || [];
+    message.emailReports = object.emailReports ?? false;
+    return message;
+  },
+};
+
+function createBaseListHeldMessagesRequest(): ListHeldMessagesRequest {
+  return { account: "", country: "", limit: 0 };
+}
+
+export const ListHeldMessagesRequest: MessageFns<ListHeldMessagesRequest> = {
+  encode(message: ListHeldMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.country !== "") {
+      writer.uint32(18).string(message.country);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHeldMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListHeldMessagesRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.country = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.limit = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListHeldMessagesRequest>, I>>(base?: I): ListHeldMessagesRequest {
+    return ListHeldMessagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListHeldMessagesRequest>, I>>(object: I): ListHeldMessagesRequest {
+    const message = createBaseListHeldMessagesRequest();
+    message.account = object.account ?? "";
+    message.country = object.country ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseHeldMessageView(): HeldMessageView {
+  return { id: "", accountId: "", country: "", acceptedAtMs: 0, heldUntilMs: 0 };
+}
+
+export const HeldMessageView: MessageFns<HeldMessageView> = {
+  encode(message: HeldMessageView, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(18).string(message.accountId);
+    }
+    if (message.country !== "") {
+      writer.uint32(26).string(message.country);
+    }
+    if (message.acceptedAtMs !== 0) {
+      writer.uint32(32).int64(message.acceptedAtMs);
+    }
+    if (message.heldUntilMs !== 0) {
+      writer.uint32(40).int64(message.heldUntilMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldMessageView {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHeldMessageView();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.country = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.acceptedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.heldUntilMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<HeldMessageView>, I>>(base?: I): HeldMessageView {
+    return HeldMessageView.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldMessageView>, I>>(object: I): HeldMessageView {
+    const message = createBaseHeldMessageView();
+    message.id = object.id ?? "";
+    message.accountId = object.accountId ?? "";
+    message.country = object.country ?? "";
+    message.acceptedAtMs = object.acceptedAtMs ?? 0;
+    message.heldUntilMs = object.heldUntilMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseListHeldMessagesResponse(): ListHeldMessagesResponse {
+  return { messages: [], total: 0 };
+}
+
+export const ListHeldMessagesResponse: MessageFns<ListHeldMessagesResponse> = {
+  encode(message: ListHeldMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      HeldMessageView.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.total !== 0) {
+      writer.uint32(16).uint32(message.total);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListHeldMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListHeldMessagesResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.messages.push(HeldMessageView.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.total = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListHeldMessagesResponse>, I>>(base?: I): ListHeldMessagesResponse {
+    return ListHeldMessagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListHeldMessagesResponse>, I>>(object: I): ListHeldMessagesResponse {
+    const message = createBaseListHeldMessagesResponse();
+    message.messages = object.messages?.map((e) => HeldMessageView.fromPartial(e)) || [];
+    message.total = object.total ?? 0;
+    return message;
+  },
+};
+
+function createBaseHeldMessagesSelection(): HeldMessagesSelection {
+  return { ids: [], account: "", country: "" };
+}
+
+export const HeldMessagesSelection: MessageFns<HeldMessagesSelection> = {
+  encode(message: HeldMessagesSelection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ids) {
+      writer.uint32(10).string(v!);
+    }
+    if (message.account !== "") {
+      writer.uint32(18).string(message.account);
+    }
+    if (message.country !== "") {
+      writer.uint32(26).string(message.country);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldMessagesSelection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHeldMessagesSelection();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ids.push(reader.string());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.country = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<HeldMessagesSelection>, I>>(base?: I): HeldMessagesSelection {
+    return HeldMessagesSelection.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldMessagesSelection>, I>>(object: I): HeldMessagesSelection {
+    const message = createBaseHeldMessagesSelection();
+    message.ids = object.ids?.map((e) => e) || [];
+    message.account = object.account ?? "";
+    message.country = object.country ?? "";
+    return message;
+  },
+};
+
+function createBaseHeldMessagesOutcome(): HeldMessagesOutcome {
+  return { ids: [] };
+}
+
+export const HeldMessagesOutcome: MessageFns<HeldMessagesOutcome> = {
+  encode(message: HeldMessagesOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ids) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeldMessagesOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseHeldMessagesOutcome();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ids.push(reader.string());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<HeldMessagesOutcome>, I>>(base?: I): HeldMessagesOutcome {
+    return HeldMessagesOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HeldMessagesOutcome>, I>>(object: I): HeldMessagesOutcome {
+    const message = createBaseHeldMessagesOutcome();
+    message.ids = object.ids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseGetAccountUsageRequest(): GetAccountUsageRequest {
+  return { account: "", fromDay: "", toDay: "" };
+}
+
+export const GetAccountUsageRequest: MessageFns<GetAccountUsageRequest> = {
+  encode(message: GetAccountUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(18).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(26).string(message.toDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAccountUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetAccountUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fromDay = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.toDay = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetAccountUsageRequest>, I>>(base?: I): GetAccountUsageRequest {
+    return GetAccountUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAccountUsageRequest>, I>>(object: I): GetAccountUsageRequest {
+    const message = createBaseGetAccountUsageRequest();
+    message.account = object.account ?? "";
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
     return message;
   },
 };
@@ -818,6 +3800,343 @@ export const SetAccountPolicyRequest: MessageFns<SetAccountPolicyRequest> = {
     message.policy = (object.policy !== undefined && object.policy !== null)
       ? AccountPolicy.fromPartial(object.policy)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseGetAccountBalanceRequest(): GetAccountBalanceRequest {
+  return { account: "" };
+}
+
+export const GetAccountBalanceRequest: MessageFns<GetAccountBalanceRequest> = {
+  encode(message: GetAccountBalanceRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAccountBalanceRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetAccountBalanceRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetAccountBalanceRequest>, I>>(base?: I): GetAccountBalanceRequest {
+    return GetAccountBalanceRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAccountBalanceRequest>, I>>(object: I): GetAccountBalanceRequest {
+    const message = createBaseGetAccountBalanceRequest();
+    message.account = object.account ?? "";
+    return message;
+  },
+};
+
+function createBaseCreditAccountRequest(): CreditAccountRequest {
+  return { account: "", amountMicros: 0, currency: "", note: "" };
+}
+
+export const CreditAccountRequest: MessageFns<CreditAccountRequest> = {
+  encode(message: CreditAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.amountMicros !== 0) {
+      writer.uint32(16).int64(message.amountMicros);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    if (message.note !== "") {
+      writer.uint32(34).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreditAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCreditAccountRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.amountMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.note = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<CreditAccountRequest>, I>>(base?: I): CreditAccountRequest {
+    return CreditAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreditAccountRequest>, I>>(object: I): CreditAccountRequest {
+    const message = createBaseCreditAccountRequest();
+    message.account = object.account ?? "";
+    message.amountMicros = object.amountMicros ?? 0;
+    message.currency = object.currency ?? "";
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseSetCreditLimitRequest(): SetCreditLimitRequest {
+  return { account: "", creditLimitMicros: 0, currency: "" };
+}
+
+export const SetCreditLimitRequest: MessageFns<SetCreditLimitRequest> = {
+  encode(message: SetCreditLimitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.creditLimitMicros !== 0) {
+      writer.uint32(16).int64(message.creditLimitMicros);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetCreditLimitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetCreditLimitRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.creditLimitMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SetCreditLimitRequest>, I>>(base?: I): SetCreditLimitRequest {
+    return SetCreditLimitRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetCreditLimitRequest>, I>>(object: I): SetCreditLimitRequest {
+    const message = createBaseSetCreditLimitRequest();
+    message.account = object.account ?? "";
+    message.creditLimitMicros = object.creditLimitMicros ?? 0;
+    message.currency = object.currency ?? "";
+    return message;
+  },
+};
+
+function createBaseAccountBalance(): AccountBalance {
+  return {
+    accountId: "",
+    limited: false,
+    currency: "",
+    balanceMicros: 0,
+    creditLimitMicros: 0,
+    reservedMicros: 0,
+    availableMicros: 0,
+    spentMicros: 0,
+  };
+}
+
+export const AccountBalance: MessageFns<AccountBalance> = {
+  encode(message: AccountBalance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.limited !== false) {
+      writer.uint32(16).bool(message.limited);
+    }
+    if (message.currency !== "") {
+      writer.uint32(26).string(message.currency);
+    }
+    if (message.balanceMicros !== 0) {
+      writer.uint32(32).int64(message.balanceMicros);
+    }
+    if (message.creditLimitMicros !== 0) {
+      writer.uint32(40).int64(message.creditLimitMicros);
+    }
+    if (message.reservedMicros !== 0) {
+      writer.uint32(48).int64(message.reservedMicros);
+    }
+    if (message.availableMicros !== 0) {
+      writer.uint32(56).int64(message.availableMicros);
+    }
+    if (message.spentMicros !== 0) {
+      writer.uint32(64).int64(message.spentMicros);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AccountBalance {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAccountBalance();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.limited = reader.bool();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.balanceMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.creditLimitMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.reservedMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.availableMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 8: {
+          if (tag !== 64) {
+            break;
+          }
+
+          message.spentMicros = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<AccountBalance>, I>>(base?: I): AccountBalance {
+    return AccountBalance.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AccountBalance>, I>>(object: I): AccountBalance {
+    const message = createBaseAccountBalance();
+    message.accountId = object.accountId ?? "";
+    message.limited = object.limited ?? false;
+    message.currency = object.currency ?? "";
+    message.balanceMicros = object.balanceMicros ?? 0;
+    message.creditLimitMicros = object.creditLimitMicros ?? 0;
+    message.reservedMicros = object.reservedMicros ?? 0;
+    message.availableMicros = object.availableMicros ?? 0;
+    message.spentMicros = object.spentMicros ?? 0;
     return message;
   },
 };
@@ -1030,6 +4349,942 @@ export const RevokeApiKeyRequest: MessageFns<RevokeApiKeyRequest> = {
   },
 };
 
+function createBaseInboundNumber(): InboundNumber {
+  return { number: "", keyword: "", accountId: "", createdAtMs: 0 };
+}
+
+export const InboundNumber: MessageFns<InboundNumber> = {
+  encode(message: InboundNumber, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== "") {
+      writer.uint32(10).string(message.number);
+    }
+    if (message.keyword !== "") {
+      writer.uint32(18).string(message.keyword);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(26).string(message.accountId);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(32).int64(message.createdAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InboundNumber {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInboundNumber();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.number = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.keyword = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.createdAtMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<InboundNumber>, I>>(base?: I): InboundNumber {
+    return InboundNumber.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InboundNumber>, I>>(object: I): InboundNumber {
+    const message = createBaseInboundNumber();
+    message.number = object.number ?? "";
+    message.keyword = object.keyword ?? "";
+    message.accountId = object.accountId ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseAddNumberRequest(): AddNumberRequest {
+  return { account: "", number: "", keyword: "" };
+}
+
+export const AddNumberRequest: MessageFns<AddNumberRequest> = {
+  encode(message: AddNumberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.number !== "") {
+      writer.uint32(18).string(message.number);
+    }
+    if (message.keyword !== "") {
+      writer.uint32(26).string(message.keyword);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AddNumberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseAddNumberRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.number = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.keyword = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<AddNumberRequest>, I>>(base?: I): AddNumberRequest {
+    return AddNumberRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AddNumberRequest>, I>>(object: I): AddNumberRequest {
+    const message = createBaseAddNumberRequest();
+    message.account = object.account ?? "";
+    message.number = object.number ?? "";
+    message.keyword = object.keyword ?? "";
+    return message;
+  },
+};
+
+function createBaseListNumbersRequest(): ListNumbersRequest {
+  return { account: "" };
+}
+
+export const ListNumbersRequest: MessageFns<ListNumbersRequest> = {
+  encode(message: ListNumbersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNumbersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListNumbersRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListNumbersRequest>, I>>(base?: I): ListNumbersRequest {
+    return ListNumbersRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListNumbersRequest>, I>>(object: I): ListNumbersRequest {
+    const message = createBaseListNumbersRequest();
+    message.account = object.account ?? "";
+    return message;
+  },
+};
+
+function createBaseListNumbersResponse(): ListNumbersResponse {
+  return { numbers: [] };
+}
+
+export const ListNumbersResponse: MessageFns<ListNumbersResponse> = {
+  encode(message: ListNumbersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.numbers) {
+      InboundNumber.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListNumbersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListNumbersResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.numbers.push(InboundNumber.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListNumbersResponse>, I>>(base?: I): ListNumbersResponse {
+    return ListNumbersResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListNumbersResponse>, I>>(object: I): ListNumbersResponse {
+    const message = createBaseListNumbersResponse();
+    message.numbers = object.numbers?.map((e) => InboundNumber.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRemoveNumberRequest(): RemoveNumberRequest {
+  return { number: "", keyword: "" };
+}
+
+export const RemoveNumberRequest: MessageFns<RemoveNumberRequest> = {
+  encode(message: RemoveNumberRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== "") {
+      writer.uint32(10).string(message.number);
+    }
+    if (message.keyword !== "") {
+      writer.uint32(18).string(message.keyword);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveNumberRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRemoveNumberRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.number = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.keyword = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RemoveNumberRequest>, I>>(base?: I): RemoveNumberRequest {
+    return RemoveNumberRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RemoveNumberRequest>, I>>(object: I): RemoveNumberRequest {
+    const message = createBaseRemoveNumberRequest();
+    message.number = object.number ?? "";
+    message.keyword = object.keyword ?? "";
+    return message;
+  },
+};
+
+function createBaseInboundSettings(): InboundSettings {
+  return { webhookUrl: "", optoutScope: "", stopReply: "", startReply: "", helpReply: "" };
+}
+
+export const InboundSettings: MessageFns<InboundSettings> = {
+  encode(message: InboundSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.webhookUrl !== "") {
+      writer.uint32(10).string(message.webhookUrl);
+    }
+    if (message.optoutScope !== "") {
+      writer.uint32(18).string(message.optoutScope);
+    }
+    if (message.stopReply !== "") {
+      writer.uint32(26).string(message.stopReply);
+    }
+    if (message.startReply !== "") {
+      writer.uint32(34).string(message.startReply);
+    }
+    if (message.helpReply !== "") {
+      writer.uint32(42).string(message.helpReply);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InboundSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInboundSettings();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.webhookUrl = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.optoutScope = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.stopReply = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.startReply = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.helpReply = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<InboundSettings>, I>>(base?: I): InboundSettings {
+    return InboundSettings.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InboundSettings>, I>>(object: I): InboundSettings {
+    const message = createBaseInboundSettings();
+    message.webhookUrl = object.webhookUrl ?? "";
+    message.optoutScope = object.optoutScope ?? "";
+    message.stopReply = object.stopReply ?? "";
+    message.startReply = object.startReply ?? "";
+    message.helpReply = object.helpReply ?? "";
+    return message;
+  },
+};
+
+function createBaseSetInboundSettingsRequest(): SetInboundSettingsRequest {
+  return { account: "", settings: undefined };
+}
+
+export const SetInboundSettingsRequest: MessageFns<SetInboundSettingsRequest> = {
+  encode(message: SetInboundSettingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.settings !== undefined) {
+      InboundSettings.encode(message.settings, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetInboundSettingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSetInboundSettingsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.settings = InboundSettings.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SetInboundSettingsRequest>, I>>(base?: I): SetInboundSettingsRequest {
+    return SetInboundSettingsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetInboundSettingsRequest>, I>>(object: I): SetInboundSettingsRequest {
+    const message = createBaseSetInboundSettingsRequest();
+    message.account = object.account ?? "";
+    message.settings = (object.settings !== undefined && object.settings !== null)
+      ? InboundSettings.fromPartial(object.settings)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseOptOut(): OptOut {
+  return { accountId: "", number: "", sender: "", source: "", createdAtMs: 0 };
+}
+
+export const OptOut: MessageFns<OptOut> = {
+  encode(message: OptOut, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.number !== "") {
+      writer.uint32(18).string(message.number);
+    }
+    if (message.sender !== "") {
+      writer.uint32(26).string(message.sender);
+    }
+    if (message.source !== "") {
+      writer.uint32(34).string(message.source);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(40).int64(message.createdAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptOut {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseOptOut();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.number = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.sender = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.source = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.createdAtMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<OptOut>, I>>(base?: I): OptOut {
+    return OptOut.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptOut>, I>>(object: I): OptOut {
+    const message = createBaseOptOut();
+    message.accountId = object.accountId ?? "";
+    message.number = object.number ?? "";
+    message.sender = object.sender ?? "";
+    message.source = object.source ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseListOptOutsRequest(): ListOptOutsRequest {
+  return { account: "" };
+}
+
+export const ListOptOutsRequest: MessageFns<ListOptOutsRequest> = {
+  encode(message: ListOptOutsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOptOutsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListOptOutsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListOptOutsRequest>, I>>(base?: I): ListOptOutsRequest {
+    return ListOptOutsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListOptOutsRequest>, I>>(object: I): ListOptOutsRequest {
+    const message = createBaseListOptOutsRequest();
+    message.account = object.account ?? "";
+    return message;
+  },
+};
+
+function createBaseListOptOutsResponse(): ListOptOutsResponse {
+  return { optOuts: [] };
+}
+
+export const ListOptOutsResponse: MessageFns<ListOptOutsResponse> = {
+  encode(message: ListOptOutsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.optOuts) {
+      OptOut.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListOptOutsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListOptOutsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.optOuts.push(OptOut.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListOptOutsResponse>, I>>(base?: I): ListOptOutsResponse {
+    return ListOptOutsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListOptOutsResponse>, I>>(object: I): ListOptOutsResponse {
+    const message = createBaseListOptOutsResponse();
+    message.optOuts = object.optOuts?.map((e) => OptOut.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseOptOutRequest(): OptOutRequest {
+  return { account: "", number: "", sender: "" };
+}
+
+export const OptOutRequest: MessageFns<OptOutRequest> = {
+  encode(message: OptOutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.account !== "") {
+      writer.uint32(10).string(message.account);
+    }
+    if (message.number !== "") {
+      writer.uint32(18).string(message.number);
+    }
+    if (message.sender !== "") {
+      writer.uint32(26).string(message.sender);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OptOutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseOptOutRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.account = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.number = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.sender = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<OptOutRequest>, I>>(base?: I): OptOutRequest {
+    return OptOutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OptOutRequest>, I>>(object: I): OptOutRequest {
+    const message = createBaseOptOutRequest();
+    message.account = object.account ?? "";
+    message.number = object.number ?? "";
+    message.sender = object.sender ?? "";
+    return message;
+  },
+};
+
+function createBaseListUnmatchedReceiptsRequest(): ListUnmatchedReceiptsRequest {
+  return { carrierId: "", limit: 0 };
+}
+
+export const ListUnmatchedReceiptsRequest: MessageFns<ListUnmatchedReceiptsRequest> = {
+  encode(message: ListUnmatchedReceiptsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrierId !== "") {
+      writer.uint32(10).string(message.carrierId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(16).uint32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUnmatchedReceiptsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListUnmatchedReceiptsRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.limit = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListUnmatchedReceiptsRequest>, I>>(base?: I): ListUnmatchedReceiptsRequest {
+    return ListUnmatchedReceiptsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUnmatchedReceiptsRequest>, I>>(object: I): ListUnmatchedReceiptsRequest {
+    const message = createBaseListUnmatchedReceiptsRequest();
+    message.carrierId = object.carrierId ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseUnmatchedReceipt(): UnmatchedReceipt {
+  return { carrierId: "", smscMessageId: "", reason: "", detail: "", statWord: "", receivedAtMs: 0, messageId: "" };
+}
+
+export const UnmatchedReceipt: MessageFns<UnmatchedReceipt> = {
+  encode(message: UnmatchedReceipt, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrierId !== "") {
+      writer.uint32(10).string(message.carrierId);
+    }
+    if (message.smscMessageId !== "") {
+      writer.uint32(18).string(message.smscMessageId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    if (message.statWord !== "") {
+      writer.uint32(42).string(message.statWord);
+    }
+    if (message.receivedAtMs !== 0) {
+      writer.uint32(48).int64(message.receivedAtMs);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(58).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UnmatchedReceipt {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUnmatchedReceipt();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.smscMessageId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.detail = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.statWord = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.receivedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.messageId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<UnmatchedReceipt>, I>>(base?: I): UnmatchedReceipt {
+    return UnmatchedReceipt.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UnmatchedReceipt>, I>>(object: I): UnmatchedReceipt {
+    const message = createBaseUnmatchedReceipt();
+    message.carrierId = object.carrierId ?? "";
+    message.smscMessageId = object.smscMessageId ?? "";
+    message.reason = object.reason ?? "";
+    message.detail = object.detail ?? "";
+    message.statWord = object.statWord ?? "";
+    message.receivedAtMs = object.receivedAtMs ?? 0;
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseListUnmatchedReceiptsResponse(): ListUnmatchedReceiptsResponse {
+  return { receipts: [] };
+}
+
+export const ListUnmatchedReceiptsResponse: MessageFns<ListUnmatchedReceiptsResponse> = {
+  encode(message: ListUnmatchedReceiptsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.receipts) {
+      UnmatchedReceipt.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListUnmatchedReceiptsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseListUnmatchedReceiptsResponse();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.receipts.push(UnmatchedReceipt.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<ListUnmatchedReceiptsResponse>, I>>(base?: I): ListUnmatchedReceiptsResponse {
+    return ListUnmatchedReceiptsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListUnmatchedReceiptsResponse>, I>>(
+    object: I,
+  ): ListUnmatchedReceiptsResponse {
+    const message = createBaseListUnmatchedReceiptsResponse();
+    message.receipts = object.receipts?.map((e) => UnmatchedReceipt.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 /**
  * Accounts and API keys, for operators. Served by ingest beside SmsService when it has an admin
  * token (INGEST_ADMIN_TOKEN_FILE); every call sends gRPC metadata "authorization: Bearer <token>".
@@ -1065,6 +5320,149 @@ export interface AdminServiceClient {
   /** Replaces an account's policy (what it may send); every ingest replica applies it within a second. */
 
   setAccountPolicy(request: SetAccountPolicyRequest, metadata?: Metadata): Observable<AccountPolicy>;
+
+  /** An account's messages and segments by day and status (what GetUsage gives the account itself). */
+
+  getAccountUsage(request: GetAccountUsageRequest, metadata?: Metadata): Observable<Usage>;
+
+  /** Messages held by SMS-pumping protection (policy pumping_mode "hold"), oldest first. */
+
+  listHeldMessages(request: ListHeldMessagesRequest, metadata?: Metadata): Observable<ListHeldMessagesResponse>;
+
+  /** Sends held messages on (they go through the pipeline as if just accepted). */
+
+  releaseHeldMessages(request: HeldMessagesSelection, metadata?: Metadata): Observable<HeldMessagesOutcome>;
+
+  /** Refuses held messages: FAILED with RATE.PUMPING_REJECTED, their reservations refunded. */
+
+  rejectHeldMessages(request: HeldMessagesSelection, metadata?: Metadata): Observable<HeldMessagesOutcome>;
+
+  /** An account's prepaid balance (limited false: it has none, and sends without limit). */
+
+  getAccountBalance(request: GetAccountBalanceRequest, metadata?: Metadata): Observable<AccountBalance>;
+
+  /** Adds credit (a negative amount takes some back); the first credit makes the account prepaid. */
+
+  creditAccount(request: CreditAccountRequest, metadata?: Metadata): Observable<AccountBalance>;
+
+  /** How far the balance may go below zero; an account without a balance gets one (0). */
+
+  setCreditLimit(request: SetCreditLimitRequest, metadata?: Metadata): Observable<AccountBalance>;
+
+  /**
+   * Delivery receipts that moved no message, newest first, with the reason: no submit report
+   * claimed their SMSC id in time, or they could not be read (no id, no stat, an unknown stat word).
+   */
+
+  listUnmatchedReceipts(
+    request: ListUnmatchedReceiptsRequest,
+    metadata?: Metadata,
+  ): Observable<ListUnmatchedReceiptsResponse>;
+
+  /**
+   * Stores a carrier's rate card as its next version (CSV prefix,country,network,price or YAML);
+   * every router replica uses it once its effective date has come. INVALID_ARGUMENT
+   * [ROUTING.INVALID_RATE_CARD] names the line and what is wrong.
+   */
+
+  importRateCard(request: ImportRateCardRequest, metadata?: Metadata): Observable<RateCardSummary>;
+
+  /**
+   * Stores a route rules file (YAML) as the next routing configuration version, with the rate
+   * cards of the current one, and publishes it to every router replica (sms.routing-config.v1).
+   * Validated first: INVALID_ARGUMENT [ROUTING.INVALID_RULES] names the rule and the field, and
+   * nothing is stored. A file equal to the current rules makes no version (unchanged: true).
+   */
+
+  importRoutes(request: ImportRoutesRequest, metadata?: Metadata): Observable<RoutingConfigChange>;
+
+  /** Routing configuration versions, newest first (without the rules' text). */
+
+  listRoutingConfigVersions(
+    request: ListRoutingConfigVersionsRequest,
+    metadata?: Metadata,
+  ): Observable<ListRoutingConfigVersionsResponse>;
+
+  /**
+   * One routing configuration version with its rules (version 0: the newest, the one in force).
+   * NOT_FOUND [ROUTING.CONFIG_VERSION_NOT_FOUND].
+   */
+
+  getRoutingConfigVersion(
+    request: GetRoutingConfigVersionRequest,
+    metadata?: Metadata,
+  ): Observable<RoutingConfigVersion>;
+
+  /** A new version whose content equals an earlier one, published like an import. */
+
+  rollbackRoutingConfig(request: RollbackRoutingConfigRequest, metadata?: Metadata): Observable<RoutingConfigChange>;
+
+  /** Every stored rate card version, newest first (of one carrier, or all). */
+
+  listRateCards(request: ListRateCardsRequest, metadata?: Metadata): Observable<ListRateCardsResponse>;
+
+  /** One rate card version with its prices (version 0: the active one). */
+
+  getRateCard(request: GetRateCardRequest, metadata?: Metadata): Observable<RateCardDetails>;
+
+  /**
+   * Where a message would go, and why: the rules passed by, every candidate carrier with its
+   * price and why it lost. Uses the route rules and rate cards the router uses.
+   */
+
+  explainRoute(request: ExplainRouteRequest, metadata?: Metadata): Observable<RouteExplanation>;
+
+  /**
+   * Gives an account a number or short code, whole (keyword "") or for one first word (shared
+   * short codes). ALREADY_EXISTS when another account holds it [INBOUND.NUMBER_TAKEN].
+   */
+
+  addNumber(request: AddNumberRequest, metadata?: Metadata): Observable<InboundNumber>;
+
+  /** The numbers and keywords an account holds (account empty: every account's). */
+
+  listNumbers(request: ListNumbersRequest, metadata?: Metadata): Observable<ListNumbersResponse>;
+
+  /** Takes a number (or one keyword on it) back; NOT_FOUND when nobody holds it. */
+
+  removeNumber(request: RemoveNumberRequest, metadata?: Metadata): Observable<InboundNumber>;
+
+  /** Where an account's inbound messages go and how its opt-outs work. */
+
+  setInboundSettings(request: SetInboundSettingsRequest, metadata?: Metadata): Observable<InboundSettings>;
+
+  /** The account's suppression list (handsets that opted out), newest first. */
+
+  listOptOuts(request: ListOptOutsRequest, metadata?: Metadata): Observable<ListOptOutsResponse>;
+
+  /** Adds a handset to the account's suppression list (an operator's action, audited). */
+
+  addOptOut(request: OptOutRequest, metadata?: Metadata): Observable<OptOut>;
+
+  /** Takes a handset off the account's suppression list (audited); NOT_FOUND when it is not on it. */
+
+  removeOptOut(request: OptOutRequest, metadata?: Metadata): Observable<OptOut>;
+
+  /**
+   * SMPP credentials (system_id + password) for an account's ESMEs to bind to the SMPP server;
+   * the password is shown once, in this answer only. ALREADY_EXISTS [ACCOUNT.SYSTEM_ID_TAKEN].
+   */
+
+  createSmppCredential(
+    request: CreateSmppCredentialRequest,
+    metadata?: Metadata,
+  ): Observable<CreateSmppCredentialResponse>;
+
+  /** The account's SMPP credentials (no passwords: only their hashes are stored). */
+
+  listSmppCredentials(
+    request: ListSmppCredentialsRequest,
+    metadata?: Metadata,
+  ): Observable<ListSmppCredentialsResponse>;
+
+  /** Revokes an SMPP credential: new binds with it are refused (ESME_RBINDFAIL). */
+
+  revokeSmppCredential(request: RevokeSmppCredentialRequest, metadata?: Metadata): Observable<SmppCredential>;
 }
 
 /**
@@ -1120,6 +5518,206 @@ export interface AdminServiceController {
     request: SetAccountPolicyRequest,
     metadata?: Metadata,
   ): Promise<AccountPolicy> | Observable<AccountPolicy> | AccountPolicy;
+
+  /** An account's messages and segments by day and status (what GetUsage gives the account itself). */
+
+  getAccountUsage(request: GetAccountUsageRequest, metadata?: Metadata): Promise<Usage> | Observable<Usage> | Usage;
+
+  /** Messages held by SMS-pumping protection (policy pumping_mode "hold"), oldest first. */
+
+  listHeldMessages(
+    request: ListHeldMessagesRequest,
+    metadata?: Metadata,
+  ): Promise<ListHeldMessagesResponse> | Observable<ListHeldMessagesResponse> | ListHeldMessagesResponse;
+
+  /** Sends held messages on (they go through the pipeline as if just accepted). */
+
+  releaseHeldMessages(
+    request: HeldMessagesSelection,
+    metadata?: Metadata,
+  ): Promise<HeldMessagesOutcome> | Observable<HeldMessagesOutcome> | HeldMessagesOutcome;
+
+  /** Refuses held messages: FAILED with RATE.PUMPING_REJECTED, their reservations refunded. */
+
+  rejectHeldMessages(
+    request: HeldMessagesSelection,
+    metadata?: Metadata,
+  ): Promise<HeldMessagesOutcome> | Observable<HeldMessagesOutcome> | HeldMessagesOutcome;
+
+  /** An account's prepaid balance (limited false: it has none, and sends without limit). */
+
+  getAccountBalance(
+    request: GetAccountBalanceRequest,
+    metadata?: Metadata,
+  ): Promise<AccountBalance> | Observable<AccountBalance> | AccountBalance;
+
+  /** Adds credit (a negative amount takes some back); the first credit makes the account prepaid. */
+
+  creditAccount(
+    request: CreditAccountRequest,
+    metadata?: Metadata,
+  ): Promise<AccountBalance> | Observable<AccountBalance> | AccountBalance;
+
+  /** How far the balance may go below zero; an account without a balance gets one (0). */
+
+  setCreditLimit(
+    request: SetCreditLimitRequest,
+    metadata?: Metadata,
+  ): Promise<AccountBalance> | Observable<AccountBalance> | AccountBalance;
+
+  /**
+   * Delivery receipts that moved no message, newest first, with the reason: no submit report
+   * claimed their SMSC id in time, or they could not be read (no id, no stat, an unknown stat word).
+   */
+
+  listUnmatchedReceipts(
+    request: ListUnmatchedReceiptsRequest,
+    metadata?: Metadata,
+  ): Promise<ListUnmatchedReceiptsResponse> | Observable<ListUnmatchedReceiptsResponse> | ListUnmatchedReceiptsResponse;
+
+  /**
+   * Stores a carrier's rate card as its next version (CSV prefix,country,network,price or YAML);
+   * every router replica uses it once its effective date has come. INVALID_ARGUMENT
+   * [ROUTING.INVALID_RATE_CARD] names the line and what is wrong.
+   */
+
+  importRateCard(
+    request: ImportRateCardRequest,
+    metadata?: Metadata,
+  ): Promise<RateCardSummary> | Observable<RateCardSummary> | RateCardSummary;
+
+  /**
+   * Stores a route rules file (YAML) as the next routing configuration version, with the rate
+   * cards of the current one, and publishes it to every router replica (sms.routing-config.v1).
+   * Validated first: INVALID_ARGUMENT [ROUTING.INVALID_RULES] names the rule and the field, and
+   * nothing is stored. A file equal to the current rules makes no version (unchanged: true).
+   */
+
+  importRoutes(
+    request: ImportRoutesRequest,
+    metadata?: Metadata,
+  ): Promise<RoutingConfigChange> | Observable<RoutingConfigChange> | RoutingConfigChange;
+
+  /** Routing configuration versions, newest first (without the rules' text). */
+
+  listRoutingConfigVersions(
+    request: ListRoutingConfigVersionsRequest,
+    metadata?: Metadata,
+  ):
+    | Promise<ListRoutingConfigVersionsResponse>
+    | Observable<ListRoutingConfigVersionsResponse>
+    | ListRoutingConfigVersionsResponse;
+
+  /**
+   * One routing configuration version with its rules (version 0: the newest, the one in force).
+   * NOT_FOUND [ROUTING.CONFIG_VERSION_NOT_FOUND].
+   */
+
+  getRoutingConfigVersion(
+    request: GetRoutingConfigVersionRequest,
+    metadata?: Metadata,
+  ): Promise<RoutingConfigVersion> | Observable<RoutingConfigVersion> | RoutingConfigVersion;
+
+  /** A new version whose content equals an earlier one, published like an import. */
+
+  rollbackRoutingConfig(
+    request: RollbackRoutingConfigRequest,
+    metadata?: Metadata,
+  ): Promise<RoutingConfigChange> | Observable<RoutingConfigChange> | RoutingConfigChange;
+
+  /** Every stored rate card version, newest first (of one carrier, or all). */
+
+  listRateCards(
+    request: ListRateCardsRequest,
+    metadata?: Metadata,
+  ): Promise<ListRateCardsResponse> | Observable<ListRateCardsResponse> | ListRateCardsResponse;
+
+  /** One rate card version with its prices (version 0: the active one). */
+
+  getRateCard(
+    request: GetRateCardRequest,
+    metadata?: Metadata,
+  ): Promise<RateCardDetails> | Observable<RateCardDetails> | RateCardDetails;
+
+  /**
+   * Where a message would go, and why: the rules passed by, every candidate carrier with its
+   * price and why it lost. Uses the route rules and rate cards the router uses.
+   */
+
+  explainRoute(
+    request: ExplainRouteRequest,
+    metadata?: Metadata,
+  ): Promise<RouteExplanation> | Observable<RouteExplanation> | RouteExplanation;
+
+  /**
+   * Gives an account a number or short code, whole (keyword "") or for one first word (shared
+   * short codes). ALREADY_EXISTS when another account holds it [INBOUND.NUMBER_TAKEN].
+   */
+
+  addNumber(
+    request: AddNumberRequest,
+    metadata?: Metadata,
+  ): Promise<InboundNumber> | Observable<InboundNumber> | InboundNumber;
+
+  /** The numbers and keywords an account holds (account empty: every account's). */
+
+  listNumbers(
+    request: ListNumbersRequest,
+    metadata?: Metadata,
+  ): Promise<ListNumbersResponse> | Observable<ListNumbersResponse> | ListNumbersResponse;
+
+  /** Takes a number (or one keyword on it) back; NOT_FOUND when nobody holds it. */
+
+  removeNumber(
+    request: RemoveNumberRequest,
+    metadata?: Metadata,
+  ): Promise<InboundNumber> | Observable<InboundNumber> | InboundNumber;
+
+  /** Where an account's inbound messages go and how its opt-outs work. */
+
+  setInboundSettings(
+    request: SetInboundSettingsRequest,
+    metadata?: Metadata,
+  ): Promise<InboundSettings> | Observable<InboundSettings> | InboundSettings;
+
+  /** The account's suppression list (handsets that opted out), newest first. */
+
+  listOptOuts(
+    request: ListOptOutsRequest,
+    metadata?: Metadata,
+  ): Promise<ListOptOutsResponse> | Observable<ListOptOutsResponse> | ListOptOutsResponse;
+
+  /** Adds a handset to the account's suppression list (an operator's action, audited). */
+
+  addOptOut(request: OptOutRequest, metadata?: Metadata): Promise<OptOut> | Observable<OptOut> | OptOut;
+
+  /** Takes a handset off the account's suppression list (audited); NOT_FOUND when it is not on it. */
+
+  removeOptOut(request: OptOutRequest, metadata?: Metadata): Promise<OptOut> | Observable<OptOut> | OptOut;
+
+  /**
+   * SMPP credentials (system_id + password) for an account's ESMEs to bind to the SMPP server;
+   * the password is shown once, in this answer only. ALREADY_EXISTS [ACCOUNT.SYSTEM_ID_TAKEN].
+   */
+
+  createSmppCredential(
+    request: CreateSmppCredentialRequest,
+    metadata?: Metadata,
+  ): Promise<CreateSmppCredentialResponse> | Observable<CreateSmppCredentialResponse> | CreateSmppCredentialResponse;
+
+  /** The account's SMPP credentials (no passwords: only their hashes are stored). */
+
+  listSmppCredentials(
+    request: ListSmppCredentialsRequest,
+    metadata?: Metadata,
+  ): Promise<ListSmppCredentialsResponse> | Observable<ListSmppCredentialsResponse> | ListSmppCredentialsResponse;
+
+  /** Revokes an SMPP credential: new binds with it are refused (ESME_RBINDFAIL). */
+
+  revokeSmppCredential(
+    request: RevokeSmppCredentialRequest,
+    metadata?: Metadata,
+  ): Promise<SmppCredential> | Observable<SmppCredential> | SmppCredential;
 }
 
 export function AdminServiceControllerMethods() {
@@ -1132,6 +5730,32 @@ export function AdminServiceControllerMethods() {
       "createApiKey",
       "revokeApiKey",
       "setAccountPolicy",
+      "getAccountUsage",
+      "listHeldMessages",
+      "releaseHeldMessages",
+      "rejectHeldMessages",
+      "getAccountBalance",
+      "creditAccount",
+      "setCreditLimit",
+      "listUnmatchedReceipts",
+      "importRateCard",
+      "importRoutes",
+      "listRoutingConfigVersions",
+      "getRoutingConfigVersion",
+      "rollbackRoutingConfig",
+      "listRateCards",
+      "getRateCard",
+      "explainRoute",
+      "addNumber",
+      "listNumbers",
+      "removeNumber",
+      "setInboundSettings",
+      "listOptOuts",
+      "addOptOut",
+      "removeOptOut",
+      "createSmppCredential",
+      "listSmppCredentials",
+      "revokeSmppCredential",
     ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);

@@ -16,6 +16,12 @@ export enum Channel {
   GRPC = 1,
   /** KAFKA - An event on sms.submit.v1. */
   KAFKA = 2,
+  /** HTTP - The HTTP/JSON API (POST /v1/messages, /v1/messages:batch). */
+  HTTP = 3,
+  /** SMPP - The SMPP server for customers' ESMEs (submit_sm), through ingest's intake token. */
+  SMPP = 4,
+  /** AUTO_REPLY - An automatic reply to an inbound keyword (STOP, START, HELP), sent by the dlr-processor. */
+  AUTO_REPLY = 5,
   UNRECOGNIZED = -1,
 }
 
@@ -33,6 +39,37 @@ export enum SubmitOutcome {
   RETRYING = 4,
   /** CANCELED - A scheduled message canceled before its send time (from ingest, segment_index -1); final. */
   CANCELED = 5,
+  /**
+   * ROUTED - The router chose a carrier (segment_index -1, with route): records the decision and its
+   * price; changes no status.
+   */
+  ROUTED = 6,
+  UNRECOGNIZED = -1,
+}
+
+/** How an inbound message found its account. */
+export enum InboundMatch {
+  /** UNSPECIFIED - No account: the number is nobody's and no account sent to the handset from it. */
+  UNSPECIFIED = 0,
+  /** KEYWORD - The first word is a keyword the account holds on the number (shared short codes). */
+  KEYWORD = 1,
+  /** NUMBER - The account holds the whole number. */
+  NUMBER = 2,
+  /** CONVERSATION - Nobody holds the number; the account sent the last message to the handset from it. */
+  CONVERSATION = 3,
+  UNRECOGNIZED = -1,
+}
+
+/** What an inbound message asks for. */
+export enum InboundAction {
+  /** UNSPECIFIED - An ordinary message (a reply). */
+  UNSPECIFIED = 0,
+  /** OPT_OUT - STOP and its synonyms: the handset is added to the suppression list. */
+  OPT_OUT = 1,
+  /** OPT_IN - START and its synonyms: the handset is taken off the suppression list. */
+  OPT_IN = 2,
+  /** HELP - HELP and its synonyms: answered with the help text. */
+  HELP = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -97,6 +134,14 @@ export interface MessageAccepted {
    * released copy is encoded and sent. 0 on every other event.
    */
   releasedAtMs: number;
+  /**
+   * Held by SMS-pumping protection (the account's policy says "hold"): until an operator releases
+   * it (published again with released_at_ms set, like a scheduled message) or rejects it, or
+   * until this time, when it is refused (FAILED, RATE.PUMPING_HOLD_EXPIRED). 0: not held.
+   */
+  pumpingHeldUntilMs: number;
+  /** The destination country (ISO 3166 alpha-2) the hold counts against, when held. */
+  pumpingCountry: string;
 }
 
 export interface MessageAccepted_MetadataEntry {
@@ -136,7 +181,10 @@ export interface MessageEncoded {
   encodedAtMs: number;
 }
 
-/** Topic sms.outbound.<carrier>.v1: a message routed to one carrier. Key: message id. */
+/**
+ * Topics sms.outbound.<carrier>.priority.v1 (otp, transactional) and sms.outbound.<carrier>.v1
+ * (marketing, the bulk lane): a message routed to one carrier. Key: message id.
+ */
 export interface OutboundMessage {
   /** The encoded message. */
   encoded:
@@ -154,6 +202,26 @@ export interface OutboundMessage {
   triedCarriers: string[];
   /** When the router decided. */
   routedAtMs: number;
+  /** Currency of price_per_segment_micros and total_micros (ISO 4217). */
+  currency: string;
+  /** What the message costs on this carrier: price per segment × segments. */
+  totalMicros: number;
+}
+
+/** What routing decided for a message and what it costs, kept with the message in the status store. */
+export interface RouteCharge {
+  /** The route rule that decided ("routes:+44" for a rule from the older routes: list). */
+  ruleId: string;
+  /** The chosen carrier. */
+  carrierId: string;
+  /** Price per segment, micro-units of currency (0.0125 EUR = 12500). */
+  pricePerSegmentMicros: number;
+  /** Price per segment × segments. */
+  totalMicros: number;
+  /** ISO 4217; the chosen carrier's rate card currency, or the rules' currency for a rule price. */
+  currency: string;
+  /** Attempt number (1, then higher after failover): a later attempt replaces an earlier one. */
+  attempt: number;
 }
 
 /**
@@ -208,6 +276,8 @@ export interface SubmitReport {
   from: string;
   /** The caller's reference. */
   clientReference: string;
+  /** The routing decision: on ROUTED reports, and on the router's FAILED ones (rule id only). */
+  route: RouteCharge | undefined;
 }
 
 /**
@@ -272,7 +342,12 @@ export interface StatusEvent {
   callbackUrl: string;
 }
 
-/** Topic sms.inbound.v1: a mobile-originated message (two-way). Key: carrier id + "/" + source number. */
+/**
+ * Topic sms.inbound.v1: a mobile-originated message (two-way), as the connector received it.
+ * Topic sms.inbound.routed.v1: the same message with its account (the fields from 9 on), and
+ * sms.inbound.webhook.failed.v1 for the ones whose webhook could not be delivered.
+ * Key: carrier id + "/" + source number.
+ */
 export interface InboundMessage {
   /** The gateway's id for the inbound message (ULID). */
   id: string;
@@ -290,6 +365,28 @@ export interface InboundMessage {
   parts: Uint8Array[];
   /** When it was received. */
   receivedAtMs: number;
+  /**
+   * The fields below are set by the dlr-processor's inbound router, on sms.inbound.routed.v1
+   * (the connector leaves them empty on sms.inbound.v1).
+   * The account the message belongs to (empty: no account owns the number, nor sent to the handset from it).
+   */
+  accountId: string;
+  /** The last message the account sent to this handset from this number (the conversation), if any. */
+  relatedMessageId: string;
+  /** How the account was found. */
+  match: InboundMatch;
+  /** What the message asks for: nothing, or an opt-out keyword. */
+  action: InboundAction;
+  /** The keyword the message matched (upper case): the account's number keyword or the opt-out word. */
+  keyword: string;
+  /** The account's inbound webhook URL (empty: none); the dlr-processor posts the message there. */
+  webhookUrl: string;
+  /** The automatic reply sent for an opt-out keyword (a message id on sms.accepted.v1), if any. */
+  autoReplyMessageId: string;
+  /** The handset in E.164 ("+" and digits) when the source address is a number. */
+  fromE164: string;
+  /** When it was routed. */
+  routedAtMs: number;
 }
 
 /** Topic sms.carrier-health.v1: a connector replica's view of its carrier. Key: carrier id. */
@@ -310,6 +407,48 @@ export interface CarrierHealth {
   windowInUse: number;
   /** When the report was made. */
   reportedAtMs: number;
+}
+
+/**
+ * Topic sms.submit-journal.<carrier>.v1 (sms.submit-journal.<carrier>.priority.v1 for the priority
+ * lane): what a connector is about to send and what came of it, so that after a crash a segment
+ * that was sent is not sent again. Partition p journals the segments of partition p of the same
+ * lane's outbound topic (written with an explicit partition); one record
+ * per window send (intents) or per chunk of submit reports (outcomes), never one per segment.
+ */
+export interface SubmitJournalRecord {
+  entries: SubmitJournalEntry[];
+  /** The connector replica that wrote it. */
+  instanceId: string;
+}
+
+/**
+ * One segment in the journal: an intent (outcome unspecified: about to be written to a bind) or
+ * its outcome.
+ */
+export interface SubmitJournalEntry {
+  /** Offset of the OutboundMessage in its partition of the lane's outbound topic. */
+  offset: number;
+  /** The gateway's message id (checked on recovery, so a recreated topic is never mistaken). */
+  messageId: string;
+  /** Zero-based segment index. */
+  segmentIndex: number;
+  /** SUBMIT_OUTCOME_UNSPECIFIED for an intent; SUBMITTED, FAILED or UNKNOWN once known. */
+  outcome: SubmitOutcome;
+  /** From submit_sm_resp. */
+  smscMessageId: string;
+  commandStatus: number;
+  /** FAILED: whether the error was retryable (another carrier may take the message). */
+  retryable: boolean;
+  reasonCode: string;
+  reason: string;
+  /** When the submit_sm_resp came. */
+  respondedAtMs: number;
+  /**
+   * The router's attempt the OutboundMessage carried (0 in entries written before it was kept): a
+   * copy of the message at another offset (an upstream produce retried) is known by id and attempt.
+   */
+  attempt: number;
 }
 
 function createBaseSubmitRejected(): SubmitRejected {
@@ -469,6 +608,8 @@ function createBaseMessageAccepted(): MessageAccepted {
     channel: 0,
     clientId: "",
     releasedAtMs: 0,
+    pumpingHeldUntilMs: 0,
+    pumpingCountry: "",
   };
 }
 
@@ -521,6 +662,12 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
     }
     if (message.releasedAtMs !== 0) {
       writer.uint32(128).int64(message.releasedAtMs);
+    }
+    if (message.pumpingHeldUntilMs !== 0) {
+      writer.uint32(136).int64(message.pumpingHeldUntilMs);
+    }
+    if (message.pumpingCountry !== "") {
+      writer.uint32(146).string(message.pumpingCountry);
     }
     return writer;
   },
@@ -663,6 +810,22 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
           message.releasedAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 17: {
+          if (tag !== 136) {
+            break;
+          }
+
+          message.pumpingHeldUntilMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 18: {
+          if (tag !== 146) {
+            break;
+          }
+
+          message.pumpingCountry = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -698,6 +861,8 @@ export const MessageAccepted: MessageFns<MessageAccepted> = {
     message.channel = object.channel ?? 0;
     message.clientId = object.clientId ?? "";
     message.releasedAtMs = object.releasedAtMs ?? 0;
+    message.pumpingHeldUntilMs = object.pumpingHeldUntilMs ?? 0;
+    message.pumpingCountry = object.pumpingCountry ?? "";
     return message;
   },
 };
@@ -994,6 +1159,8 @@ function createBaseOutboundMessage(): OutboundMessage {
     attempt: 0,
     triedCarriers: [],
     routedAtMs: 0,
+    currency: "",
+    totalMicros: 0,
   };
 }
 
@@ -1019,6 +1186,12 @@ export const OutboundMessage: MessageFns<OutboundMessage> = {
     }
     if (message.routedAtMs !== 0) {
       writer.uint32(56).int64(message.routedAtMs);
+    }
+    if (message.currency !== "") {
+      writer.uint32(66).string(message.currency);
+    }
+    if (message.totalMicros !== 0) {
+      writer.uint32(72).int64(message.totalMicros);
     }
     return writer;
   },
@@ -1086,6 +1259,22 @@ export const OutboundMessage: MessageFns<OutboundMessage> = {
           message.routedAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 72) {
+            break;
+          }
+
+          message.totalMicros = longToNumber(reader.int64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1109,6 +1298,114 @@ export const OutboundMessage: MessageFns<OutboundMessage> = {
     message.attempt = object.attempt ?? 0;
     message.triedCarriers = object.triedCarriers?.map((e) => e) || [];
     message.routedAtMs = object.routedAtMs ?? 0;
+    message.currency = object.currency ?? "";
+    message.totalMicros = object.totalMicros ?? 0;
+    return message;
+  },
+};
+
+function createBaseRouteCharge(): RouteCharge {
+  return { ruleId: "", carrierId: "", pricePerSegmentMicros: 0, totalMicros: 0, currency: "", attempt: 0 };
+}
+
+export const RouteCharge: MessageFns<RouteCharge> = {
+  encode(message: RouteCharge, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ruleId !== "") {
+      writer.uint32(10).string(message.ruleId);
+    }
+    if (message.carrierId !== "") {
+      writer.uint32(18).string(message.carrierId);
+    }
+    if (message.pricePerSegmentMicros !== 0) {
+      writer.uint32(24).int64(message.pricePerSegmentMicros);
+    }
+    if (message.totalMicros !== 0) {
+      writer.uint32(32).int64(message.totalMicros);
+    }
+    if (message.currency !== "") {
+      writer.uint32(42).string(message.currency);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(48).uint32(message.attempt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RouteCharge {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRouteCharge();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.ruleId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.pricePerSegmentMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.totalMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RouteCharge>, I>>(base?: I): RouteCharge {
+    return RouteCharge.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RouteCharge>, I>>(object: I): RouteCharge {
+    const message = createBaseRouteCharge();
+    message.ruleId = object.ruleId ?? "";
+    message.carrierId = object.carrierId ?? "";
+    message.pricePerSegmentMicros = object.pricePerSegmentMicros ?? 0;
+    message.totalMicros = object.totalMicros ?? 0;
+    message.currency = object.currency ?? "";
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };
@@ -1214,6 +1511,7 @@ function createBaseSubmitReport(): SubmitReport {
     to: "",
     from: "",
     clientReference: "",
+    route: undefined,
   };
 }
 
@@ -1263,6 +1561,9 @@ export const SubmitReport: MessageFns<SubmitReport> = {
     }
     if (message.clientReference !== "") {
       writer.uint32(122).string(message.clientReference);
+    }
+    if (message.route !== undefined) {
+      RouteCharge.encode(message.route, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -1394,6 +1695,14 @@ export const SubmitReport: MessageFns<SubmitReport> = {
           message.clientReference = reader.string();
           continue;
         }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.route = RouteCharge.decode(reader, reader.uint32());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1423,6 +1732,9 @@ export const SubmitReport: MessageFns<SubmitReport> = {
     message.to = object.to ?? "";
     message.from = object.from ?? "";
     message.clientReference = object.clientReference ?? "";
+    message.route = (object.route !== undefined && object.route !== null)
+      ? RouteCharge.fromPartial(object.route)
+      : undefined;
     return message;
   },
 };
@@ -1810,7 +2122,25 @@ export const StatusEvent: MessageFns<StatusEvent> = {
 };
 
 function createBaseInboundMessage(): InboundMessage {
-  return { id: "", carrierId: "", from: "", to: "", text: "", dataCoding: 0, parts: [], receivedAtMs: 0 };
+  return {
+    id: "",
+    carrierId: "",
+    from: "",
+    to: "",
+    text: "",
+    dataCoding: 0,
+    parts: [],
+    receivedAtMs: 0,
+    accountId: "",
+    relatedMessageId: "",
+    match: 0,
+    action: 0,
+    keyword: "",
+    webhookUrl: "",
+    autoReplyMessageId: "",
+    fromE164: "",
+    routedAtMs: 0,
+  };
 }
 
 export const InboundMessage: MessageFns<InboundMessage> = {
@@ -1838,6 +2168,33 @@ export const InboundMessage: MessageFns<InboundMessage> = {
     }
     if (message.receivedAtMs !== 0) {
       writer.uint32(64).int64(message.receivedAtMs);
+    }
+    if (message.accountId !== "") {
+      writer.uint32(74).string(message.accountId);
+    }
+    if (message.relatedMessageId !== "") {
+      writer.uint32(82).string(message.relatedMessageId);
+    }
+    if (message.match !== 0) {
+      writer.uint32(88).int32(message.match);
+    }
+    if (message.action !== 0) {
+      writer.uint32(96).int32(message.action);
+    }
+    if (message.keyword !== "") {
+      writer.uint32(106).string(message.keyword);
+    }
+    if (message.webhookUrl !== "") {
+      writer.uint32(114).string(message.webhookUrl);
+    }
+    if (message.autoReplyMessageId !== "") {
+      writer.uint32(122).string(message.autoReplyMessageId);
+    }
+    if (message.fromE164 !== "") {
+      writer.uint32(130).string(message.fromE164);
+    }
+    if (message.routedAtMs !== 0) {
+      writer.uint32(136).int64(message.routedAtMs);
     }
     return writer;
   },
@@ -1913,6 +2270,78 @@ export const InboundMessage: MessageFns<InboundMessage> = {
           message.receivedAtMs = longToNumber(reader.int64());
           continue;
         }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.relatedMessageId = reader.string();
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.match = reader.int32() as any;
+          continue;
+        }
+        case 12: {
+          if (tag !== 96) {
+            break;
+          }
+
+          message.action = reader.int32() as any;
+          continue;
+        }
+        case 13: {
+          if (tag !== 106) {
+            break;
+          }
+
+          message.keyword = reader.string();
+          continue;
+        }
+        case 14: {
+          if (tag !== 114) {
+            break;
+          }
+
+          message.webhookUrl = reader.string();
+          continue;
+        }
+        case 15: {
+          if (tag !== 122) {
+            break;
+          }
+
+          message.autoReplyMessageId = reader.string();
+          continue;
+        }
+        case 16: {
+          if (tag !== 130) {
+            break;
+          }
+
+          message.fromE164 = reader.string();
+          continue;
+        }
+        case 17: {
+          if (tag !== 136) {
+            break;
+          }
+
+          message.routedAtMs = longToNumber(reader.int64());
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -1935,6 +2364,15 @@ export const InboundMessage: MessageFns<InboundMessage> = {
     message.dataCoding = object.dataCoding ?? 0;
     message.parts = object.parts?.map((e) => e) || [];
     message.receivedAtMs = object.receivedAtMs ?? 0;
+    message.accountId = object.accountId ?? "";
+    message.relatedMessageId = object.relatedMessageId ?? "";
+    message.match = object.match ?? 0;
+    message.action = object.action ?? 0;
+    message.keyword = object.keyword ?? "";
+    message.webhookUrl = object.webhookUrl ?? "";
+    message.autoReplyMessageId = object.autoReplyMessageId ?? "";
+    message.fromE164 = object.fromE164 ?? "";
+    message.routedAtMs = object.routedAtMs ?? 0;
     return message;
   },
 };
@@ -2074,6 +2512,242 @@ export const CarrierHealth: MessageFns<CarrierHealth> = {
     message.throttled = object.throttled ?? false;
     message.windowInUse = object.windowInUse ?? 0;
     message.reportedAtMs = object.reportedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseSubmitJournalRecord(): SubmitJournalRecord {
+  return { entries: [], instanceId: "" };
+}
+
+export const SubmitJournalRecord: MessageFns<SubmitJournalRecord> = {
+  encode(message: SubmitJournalRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.entries) {
+      SubmitJournalEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.instanceId !== "") {
+      writer.uint32(18).string(message.instanceId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitJournalRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSubmitJournalRecord();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.entries.push(SubmitJournalEntry.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.instanceId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitJournalRecord>, I>>(base?: I): SubmitJournalRecord {
+    return SubmitJournalRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitJournalRecord>, I>>(object: I): SubmitJournalRecord {
+    const message = createBaseSubmitJournalRecord();
+    message.entries = object.entries?.map((e) => SubmitJournalEntry.fromPartial(e)) || [];
+    message.instanceId = object.instanceId ?? "";
+    return message;
+  },
+};
+
+function createBaseSubmitJournalEntry(): SubmitJournalEntry {
+  return {
+    offset: 0,
+    messageId: "",
+    segmentIndex: 0,
+    outcome: 0,
+    smscMessageId: "",
+    commandStatus: 0,
+    retryable: false,
+    reasonCode: "",
+    reason: "",
+    respondedAtMs: 0,
+    attempt: 0,
+  };
+}
+
+export const SubmitJournalEntry: MessageFns<SubmitJournalEntry> = {
+  encode(message: SubmitJournalEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.offset !== 0) {
+      writer.uint32(8).int64(message.offset);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.segmentIndex !== 0) {
+      writer.uint32(24).int32(message.segmentIndex);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(32).int32(message.outcome);
+    }
+    if (message.smscMessageId !== "") {
+      writer.uint32(42).string(message.smscMessageId);
+    }
+    if (message.commandStatus !== 0) {
+      writer.uint32(48).uint32(message.commandStatus);
+    }
+    if (message.retryable !== false) {
+      writer.uint32(56).bool(message.retryable);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(66).string(message.reasonCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(74).string(message.reason);
+    }
+    if (message.respondedAtMs !== 0) {
+      writer.uint32(80).int64(message.respondedAtMs);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(88).uint32(message.attempt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitJournalEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSubmitJournalEntry();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.offset = longToNumber(reader.int64());
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.messageId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.segmentIndex = reader.int32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.outcome = reader.int32() as any;
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.smscMessageId = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.commandStatus = reader.uint32();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.retryable = reader.bool();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.reasonCode = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.respondedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 11: {
+          if (tag !== 88) {
+            break;
+          }
+
+          message.attempt = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitJournalEntry>, I>>(base?: I): SubmitJournalEntry {
+    return SubmitJournalEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitJournalEntry>, I>>(object: I): SubmitJournalEntry {
+    const message = createBaseSubmitJournalEntry();
+    message.offset = object.offset ?? 0;
+    message.messageId = object.messageId ?? "";
+    message.segmentIndex = object.segmentIndex ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.smscMessageId = object.smscMessageId ?? "";
+    message.commandStatus = object.commandStatus ?? 0;
+    message.retryable = object.retryable ?? false;
+    message.reasonCode = object.reasonCode ?? "";
+    message.reason = object.reason ?? "";
+    message.respondedAtMs = object.respondedAtMs ?? 0;
+    message.attempt = object.attempt ?? 0;
     return message;
   },
 };

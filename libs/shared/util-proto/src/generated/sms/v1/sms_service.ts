@@ -10,7 +10,16 @@ import type { Metadata } from "@grpc/grpc-js";
 import { GrpcMethod, GrpcStreamMethod } from "@nestjs/microservices";
 import { Observable } from "rxjs";
 import { Timestamp } from "../../google/protobuf/timestamp";
-import { Encoding, MessageStatus, SendRequest } from "./types";
+import { AccountPolicy } from "./admin_service";
+import { Encoding, MessageStatus, SendRequest, Usage } from "./types";
+
+/** Which days to count. */
+export interface GetUsageRequest {
+  /** First day, "YYYY-MM-DD" (UTC); empty: 29 days before to_day. */
+  fromDay: string;
+  /** Last day, included; empty: today (UTC). At most 366 days in all. */
+  toDay: string;
+}
 
 /** The answer to an accepted Send. */
 export interface SendResponse {
@@ -110,6 +119,14 @@ export interface Message {
     | undefined;
   /** Metadata from the request. */
   metadata: { [key: string]: string };
+  /** The route rule that chose the carrier; empty before routing. */
+  routeRuleId: string;
+  /** What one segment costs on that carrier, in micro-units of price_currency (0.0125 = 12500). */
+  pricePerSegmentMicros: number;
+  /** What the message costs: price per segment × segments. */
+  priceTotalMicros: number;
+  /** ISO 4217 currency of the prices; empty before routing. */
+  priceCurrency: string;
 }
 
 export interface Message_MetadataEntry {
@@ -152,6 +169,115 @@ export interface CancelMessageResponse {
   /** The message's status after the call. */
   status: MessageStatus;
 }
+
+/** Where an inbound watch starts. */
+export interface WatchInboundRequest {
+  /**
+   * Only messages after this inbound id (ids are ULIDs, ordered by time); empty: only messages
+   * routed from now on.
+   */
+  afterId: string;
+}
+
+/** A mobile-originated message for the account. */
+export interface InboundSms {
+  /** The gateway's id for the inbound message (ULID). */
+  id: string;
+  /** The handset, E.164 when it is a number. */
+  from: string;
+  /** The account's number, short code or sender it was sent to. */
+  to: string;
+  /** The text. */
+  text: string;
+  /** When the carrier delivered it, Unix epoch milliseconds. */
+  receivedAtMs: number;
+  /** The last message the account sent to this handset from this number, if any. */
+  relatedMessageId: string;
+  /** "message", "opt_out", "opt_in" or "help". */
+  action: string;
+  /** The keyword matched (upper case), if any. */
+  keyword: string;
+  /** The automatic reply sent for an opt-out keyword, if any (a message id: GetMessage works on it). */
+  autoReplyMessageId: string;
+  /** The carrier it came from. */
+  carrier: string;
+}
+
+/** No fields: the caller is named by its API key. */
+export interface GetCallerAccountRequest {
+}
+
+/** The account an API key belongs to, as the key's holder may see it. */
+export interface CallerAccount {
+  /** The account id (client_id of its messages). */
+  accountId: string;
+  /** The public id of the key used for this call. */
+  keyId: string;
+  /** What the account may send (the same rules ingest applies to every Send). */
+  policy:
+    | AccountPolicy
+    | undefined;
+  /** The account's name (what admins and the web console show). */
+  accountName: string;
+}
+
+function createBaseGetUsageRequest(): GetUsageRequest {
+  return { fromDay: "", toDay: "" };
+}
+
+export const GetUsageRequest: MessageFns<GetUsageRequest> = {
+  encode(message: GetUsageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fromDay !== "") {
+      writer.uint32(10).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(18).string(message.toDay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetUsageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetUsageRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.fromDay = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.toDay = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetUsageRequest>, I>>(base?: I): GetUsageRequest {
+    return GetUsageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetUsageRequest>, I>>(object: I): GetUsageRequest {
+    const message = createBaseGetUsageRequest();
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    return message;
+  },
+};
 
 function createBaseSendResponse(): SendResponse {
   return { id: "", status: 0, encoding: 0, segments: 0, acceptedAt: undefined, duplicate: false };
@@ -549,6 +675,10 @@ function createBaseMessage(): Message {
     completedAt: undefined,
     updatedAt: undefined,
     metadata: {},
+    routeRuleId: "",
+    pricePerSegmentMicros: 0,
+    priceTotalMicros: 0,
+    priceCurrency: "",
   };
 }
 
@@ -602,6 +732,18 @@ export const Message: MessageFns<Message> = {
     Object.entries(message.metadata).forEach(([key, value]) => {
       Message_MetadataEntry.encode({ key: key as any, value }, writer.uint32(130).fork()).join();
     });
+    if (message.routeRuleId !== "") {
+      writer.uint32(138).string(message.routeRuleId);
+    }
+    if (message.pricePerSegmentMicros !== 0) {
+      writer.uint32(144).int64(message.pricePerSegmentMicros);
+    }
+    if (message.priceTotalMicros !== 0) {
+      writer.uint32(152).int64(message.priceTotalMicros);
+    }
+    if (message.priceCurrency !== "") {
+      writer.uint32(162).string(message.priceCurrency);
+    }
     return writer;
   },
 
@@ -743,6 +885,38 @@ export const Message: MessageFns<Message> = {
           }
           continue;
         }
+        case 17: {
+          if (tag !== 138) {
+            break;
+          }
+
+          message.routeRuleId = reader.string();
+          continue;
+        }
+        case 18: {
+          if (tag !== 144) {
+            break;
+          }
+
+          message.pricePerSegmentMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 19: {
+          if (tag !== 152) {
+            break;
+          }
+
+          message.priceTotalMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 20: {
+          if (tag !== 162) {
+            break;
+          }
+
+          message.priceCurrency = reader.string();
+          continue;
+        }
       }
       if ((tag & 7) === 4 || tag === 0) {
         break;
@@ -786,6 +960,10 @@ export const Message: MessageFns<Message> = {
       }
       return acc;
     }, {});
+    message.routeRuleId = object.routeRuleId ?? "";
+    message.pricePerSegmentMicros = object.pricePerSegmentMicros ?? 0;
+    message.priceTotalMicros = object.priceTotalMicros ?? 0;
+    message.priceCurrency = object.priceCurrency ?? "";
     return message;
   },
 };
@@ -1106,6 +1284,335 @@ export const CancelMessageResponse: MessageFns<CancelMessageResponse> = {
   },
 };
 
+function createBaseWatchInboundRequest(): WatchInboundRequest {
+  return { afterId: "" };
+}
+
+export const WatchInboundRequest: MessageFns<WatchInboundRequest> = {
+  encode(message: WatchInboundRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.afterId !== "") {
+      writer.uint32(10).string(message.afterId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchInboundRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseWatchInboundRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.afterId = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<WatchInboundRequest>, I>>(base?: I): WatchInboundRequest {
+    return WatchInboundRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchInboundRequest>, I>>(object: I): WatchInboundRequest {
+    const message = createBaseWatchInboundRequest();
+    message.afterId = object.afterId ?? "";
+    return message;
+  },
+};
+
+function createBaseInboundSms(): InboundSms {
+  return {
+    id: "",
+    from: "",
+    to: "",
+    text: "",
+    receivedAtMs: 0,
+    relatedMessageId: "",
+    action: "",
+    keyword: "",
+    autoReplyMessageId: "",
+    carrier: "",
+  };
+}
+
+export const InboundSms: MessageFns<InboundSms> = {
+  encode(message: InboundSms, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.from !== "") {
+      writer.uint32(18).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(26).string(message.to);
+    }
+    if (message.text !== "") {
+      writer.uint32(34).string(message.text);
+    }
+    if (message.receivedAtMs !== 0) {
+      writer.uint32(40).int64(message.receivedAtMs);
+    }
+    if (message.relatedMessageId !== "") {
+      writer.uint32(50).string(message.relatedMessageId);
+    }
+    if (message.action !== "") {
+      writer.uint32(58).string(message.action);
+    }
+    if (message.keyword !== "") {
+      writer.uint32(66).string(message.keyword);
+    }
+    if (message.autoReplyMessageId !== "") {
+      writer.uint32(74).string(message.autoReplyMessageId);
+    }
+    if (message.carrier !== "") {
+      writer.uint32(82).string(message.carrier);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InboundSms {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseInboundSms();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.id = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.from = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.text = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.receivedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.relatedMessageId = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.action = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.keyword = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.autoReplyMessageId = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<InboundSms>, I>>(base?: I): InboundSms {
+    return InboundSms.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InboundSms>, I>>(object: I): InboundSms {
+    const message = createBaseInboundSms();
+    message.id = object.id ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.text = object.text ?? "";
+    message.receivedAtMs = object.receivedAtMs ?? 0;
+    message.relatedMessageId = object.relatedMessageId ?? "";
+    message.action = object.action ?? "";
+    message.keyword = object.keyword ?? "";
+    message.autoReplyMessageId = object.autoReplyMessageId ?? "";
+    message.carrier = object.carrier ?? "";
+    return message;
+  },
+};
+
+function createBaseGetCallerAccountRequest(): GetCallerAccountRequest {
+  return {};
+}
+
+export const GetCallerAccountRequest: MessageFns<GetCallerAccountRequest> = {
+  encode(_: GetCallerAccountRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetCallerAccountRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseGetCallerAccountRequest();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<GetCallerAccountRequest>, I>>(base?: I): GetCallerAccountRequest {
+    return GetCallerAccountRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetCallerAccountRequest>, I>>(_: I): GetCallerAccountRequest {
+    const message = createBaseGetCallerAccountRequest();
+    return message;
+  },
+};
+
+function createBaseCallerAccount(): CallerAccount {
+  return { accountId: "", keyId: "", policy: undefined, accountName: "" };
+}
+
+export const CallerAccount: MessageFns<CallerAccount> = {
+  encode(message: CallerAccount, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.keyId !== "") {
+      writer.uint32(18).string(message.keyId);
+    }
+    if (message.policy !== undefined) {
+      AccountPolicy.encode(message.policy, writer.uint32(26).fork()).join();
+    }
+    if (message.accountName !== "") {
+      writer.uint32(34).string(message.accountName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CallerAccount {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseCallerAccount();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.keyId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.policy = AccountPolicy.decode(reader, reader.uint32());
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.accountName = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<CallerAccount>, I>>(base?: I): CallerAccount {
+    return CallerAccount.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CallerAccount>, I>>(object: I): CallerAccount {
+    const message = createBaseCallerAccount();
+    message.accountId = object.accountId ?? "";
+    message.keyId = object.keyId ?? "";
+    message.policy = (object.policy !== undefined && object.policy !== null)
+      ? AccountPolicy.fromPartial(object.policy)
+      : undefined;
+    message.accountName = object.accountName ?? "";
+    return message;
+  },
+};
+
 /**
  * The public API of the gateway for internal services. Every call carries an account's API key in
  * the metadata "authorization: Bearer smsgw_<key id>_<secret>": without a valid one UNAUTHENTICATED,
@@ -1136,6 +1643,24 @@ export interface SmsServiceClient {
   /** Cancels a scheduled message that has not been sent yet. */
 
   cancelMessage(request: CancelMessageRequest, metadata?: Metadata): Observable<CancelMessageResponse>;
+
+  /**
+   * Streams the account's inbound messages (replies, opt-out keywords) from after_id on, oldest
+   * first, and every new one as it is routed, until the caller cancels.
+   */
+
+  watchInbound(request: WatchInboundRequest, metadata?: Metadata): Observable<InboundSms>;
+
+  /** The caller's messages and segments by day (UTC, of acceptance) and current status. */
+
+  getUsage(request: GetUsageRequest, metadata?: Metadata): Observable<Usage>;
+
+  /**
+   * The calling key's account and its policy: what channels in front of the gateway (the SMTP
+   * intake) check before they submit, e.g. at SMTP AUTH, and the sender id to use by default.
+   */
+
+  getCallerAccount(request: GetCallerAccountRequest, metadata?: Metadata): Observable<CallerAccount>;
 }
 
 /**
@@ -1174,11 +1699,41 @@ export interface SmsServiceController {
     request: CancelMessageRequest,
     metadata?: Metadata,
   ): Promise<CancelMessageResponse> | Observable<CancelMessageResponse> | CancelMessageResponse;
+
+  /**
+   * Streams the account's inbound messages (replies, opt-out keywords) from after_id on, oldest
+   * first, and every new one as it is routed, until the caller cancels.
+   */
+
+  watchInbound(request: WatchInboundRequest, metadata?: Metadata): Observable<InboundSms>;
+
+  /** The caller's messages and segments by day (UTC, of acceptance) and current status. */
+
+  getUsage(request: GetUsageRequest, metadata?: Metadata): Promise<Usage> | Observable<Usage> | Usage;
+
+  /**
+   * The calling key's account and its policy: what channels in front of the gateway (the SMTP
+   * intake) check before they submit, e.g. at SMTP AUTH, and the sender id to use by default.
+   */
+
+  getCallerAccount(
+    request: GetCallerAccountRequest,
+    metadata?: Metadata,
+  ): Promise<CallerAccount> | Observable<CallerAccount> | CallerAccount;
 }
 
 export function SmsServiceControllerMethods() {
   return function (constructor: Function) {
-    const grpcMethods: string[] = ["send", "sendBatch", "getMessage", "watchStatus", "cancelMessage"];
+    const grpcMethods: string[] = [
+      "send",
+      "sendBatch",
+      "getMessage",
+      "watchStatus",
+      "cancelMessage",
+      "watchInbound",
+      "getUsage",
+      "getCallerAccount",
+    ];
     for (const method of grpcMethods) {
       const descriptor: any = Reflect.getOwnPropertyDescriptor(constructor.prototype, method);
       GrpcMethod("SmsService", method)(constructor.prototype[method], method, descriptor);
@@ -1204,6 +1759,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

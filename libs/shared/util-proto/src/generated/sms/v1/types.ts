@@ -34,6 +34,12 @@ export enum MessageStatus {
   FAILED = 9,
   /** CANCELED - Final: canceled by the client before it was sent. */
   CANCELED = 10,
+  /**
+   * HELD - Accepted, but held by SMS-pumping protection (far above the account's usual rate to its
+   * country) until an operator releases it (then ACCEPTED) or rejects it, or the hold time ends
+   * (then FAILED, reason RATE.PUMPING_REJECTED or RATE.PUMPING_HOLD_EXPIRED, refunded).
+   */
+  HELD = 11,
   UNRECOGNIZED = -1,
 }
 
@@ -98,6 +104,88 @@ export interface SendRequest {
 export interface SendRequest_MetadataEntry {
   key: string;
   value: string;
+}
+
+/** An account's usage, from the status store: one row per day and status that has messages. */
+export interface Usage {
+  /** The account counted. */
+  accountId: string;
+  /** The first day counted, "YYYY-MM-DD" (UTC). */
+  fromDay: string;
+  /** The last day counted, included. */
+  toDay: string;
+  /** By day, then status. */
+  rows: UsageRow[];
+  /** A prepaid account's spend by day, then currency (from its ledger); empty for an unlimited account. */
+  spend: SpendRow[];
+}
+
+/**
+ * A prepaid account's money movements of one day (UTC, when the ledger entry was made) in one
+ * currency, in micro-units (0.0125 EUR = 12500). A message reserves its worst-case price when
+ * accepted, then is settled at its routed price or refunded, usually on the same day.
+ */
+export interface SpendRow {
+  /** "YYYY-MM-DD" (UTC). */
+  day: string;
+  /** ISO 4217, e.g. "EUR". */
+  currency: string;
+  /** Worst-case prices reserved at accept. */
+  reservedMicros: number;
+  /** What routed messages cost (the routed price × segments); the rest of their reservation went back to the balance. */
+  settledMicros: number;
+  /** Reservations given back in full (messages that failed before any carrier, or were refused after accept). */
+  refundedMicros: number;
+  /** Credits added by an admin. */
+  creditedMicros: number;
+}
+
+/** Messages accepted on one day that have one status now. */
+export interface UsageRow {
+  /** "YYYY-MM-DD" (UTC) of acceptance. */
+  day: string;
+  /** The messages' current status. */
+  status: MessageStatus;
+  /** How many messages. */
+  messages: number;
+  /** The segments they take. */
+  segments: number;
+}
+
+/**
+ * A routing configuration version: the route rules and the rate cards every router replica routes
+ * with, numbered 1, 2, 3… (append-only; a rollback is a new version with an old content). The
+ * value of sms.routing-config.v1 (compacted, keyed by the configuration name) and of the admin
+ * API's answers. The rules travel whole; rate card prices stay in PostgreSQL (immutable rows that
+ * may be megabytes), named here by carrier and version.
+ */
+export interface RoutingConfigVersion {
+  /** The configuration's name (ROUTING_CONFIG_NAME), the topic's key. */
+  name: string;
+  version: number;
+  /** The route rules file's text, as imported and validated. */
+  routesYaml: string;
+  /**
+   * Per carrier, the newest rate card version routers may use (the active one is the newest up
+   * to it whose effective date has come).
+   */
+  rateCards: RateCardPin[];
+  /** sha256 (hex) of the rules and pins. */
+  contentSha256: string;
+  /** import-routes, import-rate-card, rollback or bootstrap. */
+  action: string;
+  /** The version a rollback copied; 0 otherwise. */
+  sourceVersion: number;
+  /** Who made it (the CLI sends the local user name; the router "router (ROUTES_FILE)"). */
+  createdBy: string;
+  comment: string;
+  createdAtMs: number;
+}
+
+/** A carrier's rate card version in a routing configuration version. */
+export interface RateCardPin {
+  carrier: string;
+  version: number;
 }
 
 function createBaseSendRequest(): SendRequest {
@@ -340,6 +428,511 @@ export const SendRequest_MetadataEntry: MessageFns<SendRequest_MetadataEntry> = 
     const message = createBaseSendRequest_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseUsage(): Usage {
+  return { accountId: "", fromDay: "", toDay: "", rows: [], spend: [] };
+}
+
+export const Usage: MessageFns<Usage> = {
+  encode(message: Usage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.accountId !== "") {
+      writer.uint32(10).string(message.accountId);
+    }
+    if (message.fromDay !== "") {
+      writer.uint32(18).string(message.fromDay);
+    }
+    if (message.toDay !== "") {
+      writer.uint32(26).string(message.toDay);
+    }
+    for (const v of message.rows) {
+      UsageRow.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.spend) {
+      SpendRow.encode(v!, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Usage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUsage();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.accountId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.fromDay = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.toDay = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.rows.push(UsageRow.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.spend.push(SpendRow.decode(reader, reader.uint32()));
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<Usage>, I>>(base?: I): Usage {
+    return Usage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Usage>, I>>(object: I): Usage {
+    const message = createBaseUsage();
+    message.accountId = object.accountId ?? "";
+    message.fromDay = object.fromDay ?? "";
+    message.toDay = object.toDay ?? "";
+    message.rows = object.rows?.map((e) => UsageRow.fromPartial(e)) || [];
+    message.spend = object.spend?.map((e) => SpendRow.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSpendRow(): SpendRow {
+  return { day: "", currency: "", reservedMicros: 0, settledMicros: 0, refundedMicros: 0, creditedMicros: 0 };
+}
+
+export const SpendRow: MessageFns<SpendRow> = {
+  encode(message: SpendRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.day !== "") {
+      writer.uint32(10).string(message.day);
+    }
+    if (message.currency !== "") {
+      writer.uint32(18).string(message.currency);
+    }
+    if (message.reservedMicros !== 0) {
+      writer.uint32(24).int64(message.reservedMicros);
+    }
+    if (message.settledMicros !== 0) {
+      writer.uint32(32).int64(message.settledMicros);
+    }
+    if (message.refundedMicros !== 0) {
+      writer.uint32(40).int64(message.refundedMicros);
+    }
+    if (message.creditedMicros !== 0) {
+      writer.uint32(48).int64(message.creditedMicros);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SpendRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSpendRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.day = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.currency = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.reservedMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.settledMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.refundedMicros = longToNumber(reader.int64());
+          continue;
+        }
+        case 6: {
+          if (tag !== 48) {
+            break;
+          }
+
+          message.creditedMicros = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SpendRow>, I>>(base?: I): SpendRow {
+    return SpendRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SpendRow>, I>>(object: I): SpendRow {
+    const message = createBaseSpendRow();
+    message.day = object.day ?? "";
+    message.currency = object.currency ?? "";
+    message.reservedMicros = object.reservedMicros ?? 0;
+    message.settledMicros = object.settledMicros ?? 0;
+    message.refundedMicros = object.refundedMicros ?? 0;
+    message.creditedMicros = object.creditedMicros ?? 0;
+    return message;
+  },
+};
+
+function createBaseUsageRow(): UsageRow {
+  return { day: "", status: 0, messages: 0, segments: 0 };
+}
+
+export const UsageRow: MessageFns<UsageRow> = {
+  encode(message: UsageRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.day !== "") {
+      writer.uint32(10).string(message.day);
+    }
+    if (message.status !== 0) {
+      writer.uint32(16).int32(message.status);
+    }
+    if (message.messages !== 0) {
+      writer.uint32(24).uint64(message.messages);
+    }
+    if (message.segments !== 0) {
+      writer.uint32(32).uint64(message.segments);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UsageRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseUsageRow();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.day = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.status = reader.int32() as any;
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.messages = longToNumber(reader.uint64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.segments = longToNumber(reader.uint64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<UsageRow>, I>>(base?: I): UsageRow {
+    return UsageRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UsageRow>, I>>(object: I): UsageRow {
+    const message = createBaseUsageRow();
+    message.day = object.day ?? "";
+    message.status = object.status ?? 0;
+    message.messages = object.messages ?? 0;
+    message.segments = object.segments ?? 0;
+    return message;
+  },
+};
+
+function createBaseRoutingConfigVersion(): RoutingConfigVersion {
+  return {
+    name: "",
+    version: 0,
+    routesYaml: "",
+    rateCards: [],
+    contentSha256: "",
+    action: "",
+    sourceVersion: 0,
+    createdBy: "",
+    comment: "",
+    createdAtMs: 0,
+  };
+}
+
+export const RoutingConfigVersion: MessageFns<RoutingConfigVersion> = {
+  encode(message: RoutingConfigVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    if (message.routesYaml !== "") {
+      writer.uint32(26).string(message.routesYaml);
+    }
+    for (const v of message.rateCards) {
+      RateCardPin.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.contentSha256 !== "") {
+      writer.uint32(42).string(message.contentSha256);
+    }
+    if (message.action !== "") {
+      writer.uint32(50).string(message.action);
+    }
+    if (message.sourceVersion !== 0) {
+      writer.uint32(56).uint32(message.sourceVersion);
+    }
+    if (message.createdBy !== "") {
+      writer.uint32(66).string(message.createdBy);
+    }
+    if (message.comment !== "") {
+      writer.uint32(74).string(message.comment);
+    }
+    if (message.createdAtMs !== 0) {
+      writer.uint32(80).int64(message.createdAtMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RoutingConfigVersion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRoutingConfigVersion();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.name = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 26) {
+            break;
+          }
+
+          message.routesYaml = reader.string();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.rateCards.push(RateCardPin.decode(reader, reader.uint32()));
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.contentSha256 = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.action = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 56) {
+            break;
+          }
+
+          message.sourceVersion = reader.uint32();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.createdBy = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.comment = reader.string();
+          continue;
+        }
+        case 10: {
+          if (tag !== 80) {
+            break;
+          }
+
+          message.createdAtMs = longToNumber(reader.int64());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RoutingConfigVersion>, I>>(base?: I): RoutingConfigVersion {
+    return RoutingConfigVersion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RoutingConfigVersion>, I>>(object: I): RoutingConfigVersion {
+    const message = createBaseRoutingConfigVersion();
+    message.name = object.name ?? "";
+    message.version = object.version ?? 0;
+    message.routesYaml = object.routesYaml ?? "";
+    message.rateCards = object.rateCards?.map((e) => RateCardPin.fromPartial(e)) || [];
+    message.contentSha256 = object.contentSha256 ?? "";
+    message.action = object.action ?? "";
+    message.sourceVersion = object.sourceVersion ?? 0;
+    message.createdBy = object.createdBy ?? "";
+    message.comment = object.comment ?? "";
+    message.createdAtMs = object.createdAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseRateCardPin(): RateCardPin {
+  return { carrier: "", version: 0 };
+}
+
+export const RateCardPin: MessageFns<RateCardPin> = {
+  encode(message: RateCardPin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.carrier !== "") {
+      writer.uint32(10).string(message.carrier);
+    }
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateCardPin {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseRateCardPin();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.carrier = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.version = reader.uint32();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<RateCardPin>, I>>(base?: I): RateCardPin {
+    return RateCardPin.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RateCardPin>, I>>(object: I): RateCardPin {
+    const message = createBaseRateCardPin();
+    message.carrier = object.carrier ?? "";
+    message.version = object.version ?? 0;
     return message;
   },
 };

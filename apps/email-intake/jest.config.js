@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'email-intake',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

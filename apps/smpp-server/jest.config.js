@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'smpp-server',
+  preset: '../../jest.preset.js',
+  rootDir: __dirname,
+};

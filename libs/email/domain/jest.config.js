@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'email-domain',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};

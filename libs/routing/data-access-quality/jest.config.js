@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'routing-data-access-quality',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};

@@ -1,0 +1,69 @@
+import type { Destination, QualityBook } from '@smsgw/routing/domain';
+import { MessageStatus, SubmitOutcome, pipelineStartMs, type CarrierHealth, type StatusEvent, type SubmitReport, isWholeMessage } from '@smsgw/shared/util-proto';
+
+const FINAL: Partial<Record<MessageStatus, boolean>> = {
+  [MessageStatus.DELIVERED]: true,
+  [MessageStatus.UNDELIVERED]: false,
+  [MessageStatus.EXPIRED]: false,
+  [MessageStatus.REJECTED]: false,
+};
+
+/** Where routing looks a destination up: its network, else its country ("" unknown). */
+export const destinationKey = (d: Destination | undefined) => d?.network || d?.country || '';
+
+/**
+ * Turns the gateway's events into quality observations. sms.status.v1 names the carrier but not
+ * the destination, so a message's destination and submit time are remembered from its submit
+ * reports until its final status (at most `pendingMax` messages, the oldest forgotten first; a
+ * status whose message is forgotten counts for the carrier as a whole, its latency from acceptance).
+ */
+export class ResultTracker {
+  private readonly pending = new Map<string, { destination: string; atMs: number }>();
+
+  constructor(
+    private readonly book: QualityBook,
+    private readonly pendingMax: number,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Whether the report needs the destination looked up (so the caller batches the lookups). */
+  static wantsDestination(r: SubmitReport): boolean {
+    return !!r.carrierId && !!r.to && (r.outcome === SubmitOutcome.ROUTED || r.segmentIndex === 0 || isWholeMessage(r));
+  }
+
+  submitted(r: SubmitReport, destination: Destination | undefined): void {
+    if (!r.carrierId) return; // the router's FAILED (no route) and ingest's CANCELED name no carrier
+    const known = this.pending.get(r.messageId);
+    const dest = destination ? destinationKey(destination) : (known?.destination ?? '');
+    if (r.outcome === SubmitOutcome.ROUTED) return this.remember(r.messageId, dest, r.reportedAtMs);
+    if (isWholeMessage(r)) return;
+    if (r.outcome === SubmitOutcome.SUBMITTED) {
+      if (r.segmentIndex === 0) this.remember(r.messageId, dest, r.reportedAtMs); // receipt latency counts from the submit
+      this.book.observe({ kind: 'submit', carrier: r.carrierId, destination: dest, atMs: r.reportedAtMs, error: false });
+    } else if (r.outcome === SubmitOutcome.FAILED || r.outcome === SubmitOutcome.RETRYING || r.outcome === SubmitOutcome.UNKNOWN) {
+      this.book.observe({ kind: 'submit', carrier: r.carrierId, destination: dest, atMs: r.reportedAtMs, error: true });
+    }
+  }
+
+  status(e: StatusEvent): void {
+    const delivered = FINAL[e.status];
+    if (delivered === undefined || !e.carrierId) return;
+    const known = this.pending.get(e.messageId);
+    this.pending.delete(e.messageId);
+    const from = known?.atMs ?? pipelineStartMs(e);
+    this.book.observe({ kind: 'final', carrier: e.carrierId, destination: known?.destination ?? '', atMs: e.occurredAtMs, delivered, latencyMs: from > 0 ? e.occurredAtMs - from : undefined });
+  }
+
+  health(h: CarrierHealth): void {
+    this.book.observeHealth({ carrier: h.carrierId, instance: h.instanceId, atMs: h.reportedAtMs, bindsUp: h.bindsUp, bindsConfigured: h.bindsConfigured, throttled: h.throttled });
+  }
+
+  private remember(id: string, destination: string, atMs: number): void {
+    this.pending.delete(id); // re-inserted: Map order is the order of forgetting
+    this.pending.set(id, { destination, atMs });
+    if (this.pending.size > this.pendingMax) this.pending.delete(this.pending.keys().next().value as string);
+  }
+}

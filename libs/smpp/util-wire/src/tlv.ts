@@ -1,0 +1,12 @@
+// TLV tags (SMPP 3.4 §5.3.2) the gateway reads or writes.
+
+export const TLV = {
+  QOS_TIME_TO_LIVE: 0x0017,
+  RECEIPTED_MESSAGE_ID: 0x001e,
+  SAR_MSG_REF_NUM: 0x020c,
+  SAR_TOTAL_SEGMENTS: 0x020e,
+  SAR_SEGMENT_SEQNUM: 0x020f,
+  NETWORK_ERROR_CODE: 0x0423,
+  MESSAGE_PAYLOAD: 0x0424,
+  MESSAGE_STATE: 0x0427,
+} as const;

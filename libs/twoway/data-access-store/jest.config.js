@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'twoway-data-access-store',
+  preset: '../../../jest.preset.js',
+  rootDir: __dirname,
+};
