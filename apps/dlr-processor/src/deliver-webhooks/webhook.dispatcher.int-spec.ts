@@ -82,7 +82,7 @@ async function until<T>(what: string, probe: () => T | undefined | false, timeou
   for (;;) {
     const value = probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ received: received.map((r) => r.path), flakyCalls, failed: failed.map((f) => [f.value.messageId.slice(-5), f.headers]) })}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -63,9 +63,30 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[]): Promise<st
       }
     }
     await waitForLeaders(admin, specs.map((s) => s.name));
+    await waitUntilLeadersServe(admin, missing.map((s) => s.name));
     return missing.map((s) => s.name);
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * A new partition's leader is in the metadata a moment before it serves: until then a produce
+ * fails with NOT_LEADER_FOR_PARTITION, and kafkajs retries the whole request, so a batch's other
+ * partitions are written twice. Ready means every partition answers ListOffsets.
+ */
+async function waitUntilLeadersServe(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + TOPIC_READY_TIMEOUT_MS;
+  for (const topic of topics) {
+    for (;;) {
+      try {
+        await admin.fetchTopicOffsets(topic);
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`Kafka topic ${topic} has leaders that do not serve after ${TOPIC_READY_TIMEOUT_MS / 1000} s (${(err as Error).message}); check the broker's log`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 }
 
