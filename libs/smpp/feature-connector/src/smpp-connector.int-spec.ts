@@ -330,7 +330,12 @@ describe('SmppConnector giving up a partition mid-batch', () => {
   it('a replica joining mid-batch gets partitions within seconds: the busy one hands over unsent messages, none is sent twice', async () => {
     const a = await start({}, slow);
     const messages = Array.from({ length: 1600 }, (_, i) => outbound(a.carrier.id, `+4477003${String(i).padStart(5, '0')}`, `rebalance ${i}`));
-    const ids = await publish(a.carrier.id, messages);
+    // In one request, so each partition's share is one record batch and A's first fetch of it holds
+    // all of it: whatever B sends, A must have withdrawn. Published in two requests, A could finish
+    // the first share and the group settle between A's batches, with nothing to withdraw (CI saw it).
+    const topic = outboundTopic(a.carrier.id, 'bulk');
+    await producer.sendMany(messages.map((m) => ({ topic, key: idOf(m), value: m })));
+    const ids = new Set(messages.map(idOf));
     await watcher.waitFor(TOPICS.submitted, (e) => ids.has(e.value.messageId), (events) => events.length >= 100);
     // A alone needs 8 s for these; without the hand-over, B would get its partitions only after that.
     const b = await start({}, slow, 0, a.sim, a.carrier.id);

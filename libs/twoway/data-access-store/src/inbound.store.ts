@@ -146,6 +146,8 @@ interface InboundRow {
   received_at: Date;
 }
 
+// seq goes out as text (a bigint cursor); ORDER BY must name inbound_messages.seq, as a bare `seq`
+// would sort by this text column ('101' before '99').
 const INBOUND_COLUMNS = 'seq::text, id, carrier_id, from_number, to_number, text, action, keyword, related_message_id, auto_reply_message_id, received_at';
 
 const toRecord = (accountId: string, r: InboundRow): InboundRecord => ({
@@ -175,7 +177,7 @@ export async function inboundCursor(db: Queryable, accountId: string, afterId: s
 export async function readInbound(db: Queryable, accountId: string, cursor: string, limit = 500): Promise<{ records: InboundRecord[]; cursor: string }> {
   const { rows } = await db.query<InboundRow & { seq: string }>(
     `SELECT ${INBOUND_COLUMNS}
-       FROM inbound_messages WHERE account_id = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3`,
+       FROM inbound_messages WHERE account_id = $1 AND seq > $2::bigint ORDER BY inbound_messages.seq LIMIT $3`,
     [accountId, cursor, limit],
   );
   const records = rows.map((r) => toRecord(accountId, r));
@@ -215,7 +217,7 @@ export async function listInbound(db: Queryable, accountId: string, q: InboundPa
        FROM inbound_messages
       WHERE account_id = $1 AND seq < COALESCE(NULLIF($2, '')::bigint, 9223372036854775807) AND received_at >= to_timestamp($3 / 1000.0)
         AND ($4 = '' OR from_number = $4) AND ($5 = '' OR ltrim(to_number, '+') = $5)
-      ORDER BY seq DESC LIMIT $6`,
+      ORDER BY inbound_messages.seq DESC LIMIT $6`,
     [accountId, q.beforeSeq, q.sinceMs, q.from, q.to, q.limit + 1],
   );
   const page = rows.slice(0, q.limit);

@@ -2,8 +2,8 @@
 import { createAccount, setPolicy } from '@smsgw/accounts/data-access-store';
 import { DEFAULT_POLICY } from '@smsgw/accounts/domain';
 import { DEFAULT_INBOUND_SETTINGS } from '@smsgw/twoway/domain';
-import { Pool } from 'pg';
-import { AUTO_REPLY_METADATA, findInboundCandidates, inboundCursor, readInbound, recordInbound, type InboundRecord } from './inbound.store';
+import { Client, Pool } from 'pg';
+import { AUTO_REPLY_METADATA, findInboundCandidates, inboundCursor, listInbound, readInbound, recordInbound, type InboundRecord } from './inbound.store';
 import { addNumber, listNumbers, removeNumber, setInboundSettings } from './numbers.store';
 import { addOptOut, findSuppressed, listOptOuts, removeOptOut, suppressionKey } from './suppressions.store';
 
@@ -110,5 +110,24 @@ describe('suppressions', () => {
     expect(records.map((r) => r.id)).toEqual([`${run}-r1`, `${run}-r3`]);
     expect((await readInbound(pool, a, cursor)).records).toEqual([]);
     expect((await readInbound(pool, a, await inboundCursor(pool, a, `${run}-r1`))).records.map((r) => r.id)).toEqual([`${run}-r3`]);
+  });
+
+  it('orders by seq as a number when the seqs cross a power of ten (99 before 100)', async () => {
+    // A session-private copy of the table (pg_temp comes first on the search path) whose own
+    // sequence is at 98: the shared table's sequence is not moved.
+    const client = new Client({ connectionString: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/smsgw' });
+    await client.connect();
+    try {
+      await client.query('CREATE TEMP TABLE inbound_messages (LIKE public.inbound_messages INCLUDING ALL)');
+      await client.query('CREATE TEMP SEQUENCE inbound_seq START 98');
+      await client.query("ALTER TABLE pg_temp.inbound_messages ALTER seq SET DEFAULT nextval('pg_temp.inbound_seq')");
+      await recordInbound(client, [record(`${run}-s98`), record(`${run}-s99`), record(`${run}-s100`)], []);
+      expect((await readInbound(client, a, '0')).records.map((r) => r.id)).toEqual([`${run}-s98`, `${run}-s99`, `${run}-s100`]);
+      const page = await listInbound(client, a, { beforeSeq: '', sinceMs: 0, from: '', to: '', limit: 2 });
+      expect(page.records.map((r) => r.id)).toEqual([`${run}-s100`, `${run}-s99`]);
+      expect((await listInbound(client, a, { beforeSeq: page.nextCursor, sinceMs: 0, from: '', to: '', limit: 2 })).records.map((r) => r.id)).toEqual([`${run}-s98`]);
+    } finally {
+      await client.end();
+    }
   });
 });
