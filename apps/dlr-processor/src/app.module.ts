@@ -2,11 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
 import { ReceiptIdDetector } from './carriers/receipt-id-detector';
 import { ReceiptIdFormats } from './carriers/receipt-id-formats';
-import { databaseProviders } from '@smsgw/shared/feature-ops';
+import { databaseProviders, kafkaProviders } from '@smsgw/shared/feature-ops';
 import { WebhookDispatcher } from './deliver-webhooks/webhook.dispatcher';
 import { WebhookSender } from './deliver-webhooks/webhook.sender';
 import { ExpirySweeper } from './expire-messages/expiry.sweeper';
-import { kafkaProviders } from './kafka.provider';
+import { DLR_KAFKA } from './dlr-kafka';
 import { DlrMetrics } from './project-status/dlr.metrics';
 import { StatusEventsConsumer } from './project-status/status-events.consumer';
 import { StatusProjector } from './project-status/status-projector.service';
@@ -20,7 +20,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
-      providers: [...databaseProviders('dlr-processor'), ...kafkaProviders, ReceiptIdFormats, ReceiptIdDetector, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper, WebhookSender, WebhookDispatcher, InboundRouter, InboundEventsConsumer, SpendSettlementConsumer],
+      providers: [...databaseProviders('dlr-processor'), ...kafkaProviders(DLR_KAFKA), ReceiptIdFormats, ReceiptIdDetector, DlrMetrics, StatusProjector, StatusEventsConsumer, ExpirySweeper, WebhookSender, WebhookDispatcher, InboundRouter, InboundEventsConsumer, SpendSettlementConsumer],
     };
   }
 }

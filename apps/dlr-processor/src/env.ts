@@ -6,7 +6,7 @@ export const DLR_ENV = {
   ...OBSERVABILITY_SETTINGS,
   DLR_HTTP_PORT: int(8085, 'dlr-processor: HTTP port for /metrics and /healthz.', { min: 1, max: 65535 }),
   DLR_CONSUMER_GROUP: str('smsgw-dlr-processor', 'dlr-processor: Kafka consumer group (one per status store).'),
-  CARRIERS_FILE: str('config/carriers.yaml', 'The carriers file (YAML). The dlr-processor reads only each carrier\'s receiptIdFormat and receiptStats from it (no file: "same" and the built-in stat words for every carrier).'),
+  CARRIERS_FILE: str('config/carriers.yaml', 'The carriers file (YAML), validated as the connector validates it; the dlr-processor uses each carrier\'s receiptIdFormat, receiptStats and smscValiditySeconds (no file: "same" and the built-in stat words for every carrier).'),
   STATUS_EXPIRE_AFTER_SECONDS: int(172_800, 'dlr-processor: a message not final this long after acceptance becomes EXPIRED, unless it or its carrier gives a validity (0 turns expiry off).', { min: 0 }),
   DLR_EXPIRY_INTERVAL_SECONDS: int(60, 'dlr-processor: how often the expiry sweep runs.', { min: 1, max: 86_400 }),
   DLR_EXPIRY_BATCH: int(1000, 'dlr-processor: most messages expired per sweep transaction (a sweep runs up to 10).', { min: 1, max: 100_000 }),

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { OpsModule, type OpsContext } from '@smsgw/shared/feature-ops';
-import { databaseProviders } from '@smsgw/shared/feature-ops';
+import { databaseProviders, kafkaProviders } from '@smsgw/shared/feature-ops';
 import { AdminToken } from './authenticate/admin-token';
 import { ApiKeyAuthenticator } from './authenticate/api-key.authenticator';
 import { ClientCertificateAuthenticator } from './authenticate/client-certificate.authenticator';
@@ -14,7 +14,7 @@ import { StatusWatch } from './watch-status/status-watch';
 import { MessageReader } from './get-message/message.reader';
 import { UsageReader } from './get-usage/usage.reader';
 import { SmsGrpcController } from './grpc/sms.grpc.controller';
-import { kafkaProviders } from './kafka/kafka.provider';
+import { INGEST_KAFKA } from './kafka/ingest-kafka';
 import { IdempotencyStore } from './send-message/idempotency.store';
 import { IdempotencySweeper } from './send-message/idempotency.sweeper';
 import { IngestMetrics } from './send-message/ingest.metrics';
@@ -37,7 +37,7 @@ export class AppModule {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
       controllers: [SmsGrpcController, AdminGrpcController],
-      providers: [...databaseProviders('ingest'), ...kafkaProviders, IngestMetrics, SendRateLimit, CallbackHostCheck, SuppressionCheck, StickySenders, SpendReservation, InboundReader, InboundWatch, IdempotencyStore, IdempotencySweeper, SendMessageService, MessageReader, UsageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, ClientCertificateAuthenticator, IntakeTokenAuthenticator, AdminToken, RoutingView, RoutingConfigAdmin, StatusWatch, CancelMessageService, HttpApiServer],
+      providers: [...databaseProviders('ingest'), ...kafkaProviders(INGEST_KAFKA), IngestMetrics, SendRateLimit, CallbackHostCheck, SuppressionCheck, StickySenders, SpendReservation, InboundReader, InboundWatch, IdempotencyStore, IdempotencySweeper, SendMessageService, MessageReader, UsageReader, SubmitEventsConsumer, ScheduleStore, SchedulerService, ApiKeyAuthenticator, ClientCertificateAuthenticator, IntakeTokenAuthenticator, AdminToken, RoutingView, RoutingConfigAdmin, StatusWatch, CancelMessageService, HttpApiServer],
     };
   }
 }

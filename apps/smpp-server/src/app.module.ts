@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { OpsModule, databaseProviders, type OpsContext } from '@smsgw/shared/feature-ops';
+import { OpsModule, databaseProviders, kafkaClientProvider, type OpsContext } from '@smsgw/shared/feature-ops';
 import { DeliveryFeedConsumer } from './deliver/delivery-feed.consumer';
 import { DeliveryDispatcher } from './deliver/delivery.dispatcher';
 import { IntakeClient } from './ingest/intake.client';
@@ -13,7 +13,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [OpsModule.forRoot(ctx)],
-      providers: [...databaseProviders('smpp-server'), SmppServerMetrics, IntakeClient, SubmitService, DeliveryDispatcher, DeliveryFeedConsumer, SmppServer],
+      providers: [...databaseProviders('smpp-server'), kafkaClientProvider('smpp-server'), SmppServerMetrics, IntakeClient, SubmitService, DeliveryDispatcher, DeliveryFeedConsumer, SmppServer],
     };
   }
 }

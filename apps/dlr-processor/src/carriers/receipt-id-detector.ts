@@ -6,7 +6,7 @@ import type { Logger } from '@smsgw/shared/util-logging';
 import { correlationKey, inTransaction, moveReceiptsToSubmissions, unmatchedReceiptIds, waitingSubmissions } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
 import type { DlrEnv } from '../env';
-import { StatusProducer } from '../kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 import { DlrMetrics } from '../project-status/dlr.metrics';
 import { ReceiptIdFormats } from './receipt-id-formats';
 
@@ -37,7 +37,7 @@ export class ReceiptIdDetector implements OnApplicationBootstrap, BeforeApplicat
     @Inject(CONFIG) private readonly config: DlrEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly formats: ReceiptIdFormats,
-    private readonly producer: StatusProducer,
+    private readonly producer: AppProducer,
     private readonly metrics: DlrMetrics,
   ) {}
 

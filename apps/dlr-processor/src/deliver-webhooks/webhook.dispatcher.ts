@@ -5,7 +5,7 @@ import type { Logger } from '@smsgw/shared/util-logging';
 import type { InboundMessage, StatusEvent } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { DlrEnv } from '../env';
-import { KAFKA, StatusProducer } from '../kafka.provider';
+import { AppProducer, KAFKA } from '@smsgw/shared/feature-ops';
 import { inboundWebhookRequest, webhookRequest, type WebhookRequest } from './webhook-request';
 import { WebhookSender, chainsBy, type WebhookFailure } from './webhook.sender';
 
@@ -63,7 +63,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(CONFIG) private readonly config: DlrEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly sender: WebhookSender,
-    private readonly producer: StatusProducer,
+    private readonly producer: AppProducer,
     health: HealthRegistry,
   ) {
     health.add('webhook-consumer', () => this.consumers.length === this.feeds.length || 'webhook consumers not started');

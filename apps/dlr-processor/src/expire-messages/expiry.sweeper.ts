@@ -7,7 +7,7 @@ import type { Pool } from 'pg';
 import { PG_POOL } from '@smsgw/shared/feature-ops';
 import type { DlrEnv } from '../env';
 import { ReceiptIdFormats } from '../carriers/receipt-id-formats';
-import { StatusProducer } from '../kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 import { DlrMetrics } from '../project-status/dlr.metrics';
 
 const MAX_ROUNDS = 10;
@@ -29,7 +29,7 @@ export class ExpirySweeper implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CONFIG) private readonly config: DlrEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly producer: StatusProducer,
+    private readonly producer: AppProducer,
     private readonly metrics: DlrMetrics,
     private readonly carriers: ReceiptIdFormats,
   ) {}

@@ -4,7 +4,7 @@ import { CONFIG, HealthRegistry, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { DlrEnv } from '../env';
-import { KAFKA } from '../kafka.provider';
+import { KAFKA } from '@smsgw/shared/feature-ops';
 import { StatusProjector } from './status-projector.service';
 
 /**

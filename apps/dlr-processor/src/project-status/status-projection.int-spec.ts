@@ -26,9 +26,9 @@ jest.setTimeout(120_000);
 
 const run = `${Date.now().toString(36)}${process.pid}`;
 const carrier = `itk-${run}`;
-// Only what the dlr-processor reads of the carriers file: this carrier's own receipt stat word.
+// A carrier of the carriers file with its own receipt stat word (the dlr-processor reads only that).
 const carriersFile = join(mkdtempSync(join(tmpdir(), 'dlr-it-')), 'carriers.yaml');
-writeFileSync(carriersFile, `carriers:\n  ${carrier}:\n    receiptStats: { OK_DONE: DELIVRD }\n`);
+writeFileSync(carriersFile, `carriers:\n  ${carrier}:\n    host: 127.0.0.1\n    systemId: smsgw\n    receiptStats: { OK_DONE: DELIVRD }\n`);
 const env = {
   ...process.env,
   DLR_CONSUMER_GROUP: `smsgw-dlr-it-${run}`,

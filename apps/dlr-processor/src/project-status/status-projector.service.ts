@@ -9,7 +9,7 @@ import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, 
 import type { Pool } from 'pg';
 import { ReceiptIdFormats } from '../carriers/receipt-id-formats';
 import { PG_POOL } from '@smsgw/shared/feature-ops';
-import { StatusProducer } from '../kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 import { DlrMetrics } from './dlr.metrics';
 
 type RawReceiptEvent = DecodedEvent<RawReceipt> & { partition: number };
@@ -27,7 +27,7 @@ export class StatusProjector {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly producer: StatusProducer,
+    private readonly producer: AppProducer,
     private readonly formats: ReceiptIdFormats,
     private readonly metrics: DlrMetrics,
   ) {}

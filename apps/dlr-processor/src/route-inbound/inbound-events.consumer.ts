@@ -6,7 +6,7 @@ import { sweepInbound } from '@smsgw/twoway/data-access-store';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { DlrEnv } from '../env';
-import { KAFKA } from '../kafka.provider';
+import { KAFKA } from '@smsgw/shared/feature-ops';
 import { InboundRouter } from './inbound-router.service';
 
 const SWEEP_INTERVAL_MS = 3_600_000;

@@ -4,7 +4,6 @@
 import 'reflect-metadata';
 import { createAccount } from '@smsgw/accounts/data-access-store';
 import { TOPICS, createKafka, setTopicPrefix, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { HealthRegistry } from '@smsgw/shared/feature-ops';
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
@@ -13,7 +12,8 @@ import { addNumber, setInboundSettings } from '@smsgw/twoway/data-access-store';
 import { DEFAULT_INBOUND_SETTINGS } from '@smsgw/twoway/domain';
 import { Pool } from 'pg';
 import { DLR_ENV } from '../env';
-import { StatusProducer } from '../kafka.provider';
+import { AppProducer, HealthRegistry } from '@smsgw/shared/feature-ops';
+import { DLR_KAFKA } from '../dlr-kafka';
 import { InboundRouter } from './inbound-router.service';
 
 jest.setTimeout(60_000);
@@ -26,7 +26,7 @@ const logger = createLogger({ app: 'inbound-it', level: 'silent' });
 const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `inbound-it-${run}`, logger });
 const pool = new Pool({ connectionString: config.DATABASE_URL });
 const registry = createMetricsRegistry('dlr-processor');
-const producer = new StatusProducer(kafka, config, logger, new HealthRegistry());
+const producer = new AppProducer(kafka, config, logger, DLR_KAFKA, new HealthRegistry());
 const published: OutgoingEvent[] = [];
 let router: InboundRouter;
 let a: string;

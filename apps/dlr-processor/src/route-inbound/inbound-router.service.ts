@@ -24,7 +24,7 @@ import {
 import type { Pool } from 'pg';
 import { parse as parseYaml } from 'yaml';
 import type { DlrEnv } from '../env';
-import { StatusProducer } from '../kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 
 const ACTIONS: Record<KeywordAction, InboundAction> = { opt_out: InboundAction.OPT_OUT, opt_in: InboundAction.OPT_IN, help: InboundAction.HELP };
 const MATCHES = { keyword: InboundMatch.KEYWORD, number: InboundMatch.NUMBER, conversation: InboundMatch.CONVERSATION } as const;
@@ -49,7 +49,7 @@ export class InboundRouter {
     @Inject(CONFIG) private readonly config: DlrEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) registry: Registry,
-    private readonly producer: StatusProducer,
+    private readonly producer: AppProducer,
   ) {
     this.lists = keywordLists(config.INBOUND_KEYWORDS_FILE ? parseYaml(readFileSync(config.INBOUND_KEYWORDS_FILE, 'utf8')) : undefined);
     this.defaults = { stop: config.INBOUND_STOP_REPLY, start: config.INBOUND_START_REPLY, help: config.INBOUND_HELP_REPLY };

@@ -8,7 +8,7 @@ import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, type Registry } from '@smsgw/shared/util-metrics';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { KAFKA } from '../kafka.provider';
+import { KAFKA } from '@smsgw/shared/feature-ops';
 
 /** What one fetch of sms.status.v1 says of a message. */
 interface Seen {

@@ -1,50 +1,41 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { consumerLiveness, EventProducer, TOPICS, createKafka, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { consumerLiveness, TOPICS, decodeBatch, startFetchConsumer, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { counter, histogram, type Registry } from '@smsgw/shared/util-metrics';
 import { heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitReport, encodingName } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EncoderEnv } from '../env';
+import { EncoderMetrics } from '../encoder.metrics';
 import { encodeMessage, type EncoderRules } from './encode-message';
 
+/** The encoder's Kafka client and producer, and the topics it creates. */
+export const ENCODER_KAFKA: AppKafkaOptions = { name: 'encoder', topics: [TOPICS.accepted, TOPICS.encoded, TOPICS.submitted] };
 
 /**
  * sms.accepted.v1 → sms.encoded.v1 (or a FAILED report on sms.submitted.v1), a batch at a time.
  * Scheduled messages pass twice; only their released copy is encoded.
  */
 @Injectable()
-export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdown {
-  private readonly kafka: Kafka;
-  private readonly producer: EventProducer;
+export class EncodeMessageConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly rules: EncoderRules;
   private consumer: Consumer | undefined;
   private liveness: (() => true | string) | undefined;
-  private readonly encoded;
-  private readonly segments;
-  private readonly failed;
-  private readonly stageSeconds;
 
   constructor(
-    @Inject(CONFIG) private readonly config: EncoderEnv,
+    @Inject(CONFIG) config: EncoderEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(METRICS) registry: Registry,
+    private readonly metrics: EncoderMetrics,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly producer: AppProducer,
     health: HealthRegistry,
   ) {
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-encoder`, logger, security: config });
-    this.producer = new EventProducer(this.kafka);
     this.rules = { maxSegments: config.ENCODER_MAX_SEGMENTS, nationalLanguages: config.ENCODER_NATIONAL_LANGUAGES as NationalLanguage[] };
-    this.encoded = counter(registry, 'smsgw_messages_encoded_total', 'Messages encoded, by encoding.', ['encoding']);
-    this.segments = counter(registry, 'smsgw_segments_encoded_total', 'Segments the encoded messages take, by encoding.', ['encoding']);
-    this.failed = counter(registry, 'smsgw_messages_encode_failed_total', 'Messages that could not be encoded, by reason.', ['reason']);
-    this.stageSeconds = histogram(registry, 'smsgw_stage_latency_seconds', 'Time from acceptance to the end of each pipeline stage.', ['stage']);
     health.add('kafka-consumer', () => this.liveness?.() ?? 'sms.accepted.v1 consumer not started');
   }
 
-  async onModuleInit(): Promise<void> {
-    await ensureTopics(this.kafka, topicSpecs([TOPICS.accepted, TOPICS.encoded, TOPICS.submitted], this.config));
-    await this.producer.connect();
+  // After every onModuleInit: the producer has created the topics and connected.
+  async onApplicationBootstrap(): Promise<void> {
     this.consumer = await startFetchConsumer(this.kafka, {
       groupId: 'smsgw-encoder',
       topics: [TOPICS.accepted],
@@ -54,9 +45,9 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
     this.liveness = consumerLiveness(this.consumer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the producer flushes and disconnects (onApplicationShutdown).
+  async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.disconnect();
-    await this.producer.disconnect();
   }
 
   /** Every partition of a fetch: one produce request for all of it. */
@@ -77,11 +68,11 @@ export class EncodeMessageConsumer implements OnModuleInit, OnApplicationShutdow
       if (event.topic === TOPICS.encoded) {
         const value = event.value as MessageEncoded;
         const encoding = encodingName(value.encoding);
-        this.encoded.inc({ encoding });
-        this.segments.inc({ encoding }, value.segmentCount);
-        this.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);
+        this.metrics.encoded.inc({ encoding });
+        this.metrics.segments.inc({ encoding }, value.segmentCount);
+        this.metrics.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);
       } else {
-        this.failed.inc({ reason: (event.value as SubmitReport).reasonCode });
+        this.metrics.failed.inc({ reason: (event.value as SubmitReport).reasonCode });
       }
     }
   }

@@ -1,7 +1,7 @@
-import type { StoredKey } from '@smsgw/accounts/domain';
+import { DEFAULT_POLICY, type StoredKey } from '@smsgw/accounts/domain';
 import { KeyCache } from './key-cache';
 
-const key = (keyId: string): StoredKey => ({ keyId, accountId: 'a', secretHash: new Uint8Array(32), revoked: false, accountEnabled: true });
+const key = (keyId: string): StoredKey => ({ keyId, accountId: 'a', secretHash: new Uint8Array(32), revoked: false, accountEnabled: true, policy: DEFAULT_POLICY });
 
 describe('KeyCache', () => {
   let now = 0;

@@ -10,7 +10,7 @@ import { ENCODING_NAMES, RouteExplanation, isEncodingName, type ExplainRouteRequ
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { IngestEnv } from '../env';
-import { KAFKA } from '../kafka/kafka.provider';
+import { KAFKA } from '@smsgw/shared/feature-ops';
 
 /**
  * ExplainRoute without asking the router: ingest follows the same routing configuration version

@@ -22,7 +22,7 @@ import { RoutingConfigChange, RoutingConfigVersion } from '@smsgw/shared/util-pr
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { IngestEnv } from '../env';
-import { IngestProducer, KAFKA } from '../kafka/kafka.provider';
+import { AppProducer, KAFKA } from '@smsgw/shared/feature-ops';
 
 const LIST_DEFAULT_LIMIT = 50;
 const LIST_MAX_LIMIT = 1000;
@@ -40,7 +40,7 @@ export class RoutingConfigAdmin {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(KAFKA) kafka: Kafka,
-    producer: IngestProducer,
+    producer: AppProducer,
     @Inject(CONFIG) config: IngestEnv,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {

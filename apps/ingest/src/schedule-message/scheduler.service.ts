@@ -9,7 +9,7 @@ import { PUMPING_HOLD, closeReservation, type Closing } from '@smsgw/accounts/do
 import type { Consumer, Kafka } from 'kafkajs';
 import type { PoolClient } from 'pg';
 import type { IngestEnv } from '../env';
-import { IngestProducer, KAFKA } from '../kafka/kafka.provider';
+import { AppProducer, KAFKA } from '@smsgw/shared/feature-ops';
 import { ScheduleStore, type HeldMessage, type HoldSelection, type TakenHold } from './schedule.store';
 
 const RELEASE_BATCH = 500;
@@ -45,7 +45,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(CONFIG) private readonly config: IngestEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(METRICS) registry: Registry,
-    private readonly producer: IngestProducer,
+    private readonly producer: AppProducer,
     private readonly store: ScheduleStore,
     health: HealthRegistry,
   ) {

@@ -15,7 +15,7 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Pool } from 'pg';
 import { AppModule } from '../app.module';
 import { INGEST_ENV } from '../env';
-import { IngestProducer } from '../kafka/kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 import { IdempotencySweeper } from './idempotency.sweeper';
 import { SendMessageService, UNCONFIRMED_TAKEOVER_MS } from './send-message.service';
 import { SubmitEventsConsumer } from './submit-events.consumer';
@@ -164,7 +164,7 @@ describe('idempotency keys', () => {
   });
 
   it('sms.submit.v1 over the real topic: a producer retry with the same key becomes one message', async () => {
-    const producer = app.get(IngestProducer);
+    const producer = app.get(AppProducer);
     const before = await duplicatesCounted('kafka');
     const value = request({ idempotencyKey: key('topic'), clientReference: key('topic') });
     await producer.sendMany([

@@ -8,7 +8,7 @@ import { Channel, MessageAccepted, MessageStatus, SendRequest, SendResponse, Sen
 import { ValidationError, validateSend } from '@smsgw/messages/domain';
 import { messageId } from './message-id';
 import type { IngestEnv } from '../env';
-import { IngestProducer } from '../kafka/kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 import { IdempotencyInProgressError, IdempotencyStore, UNCONFIRMED, heldKeyOf, type FirstReply, type HeldKey } from './idempotency.store';
 import { IngestMetrics } from './ingest.metrics';
 import { SendRateLimit } from './rate-limit';
@@ -70,7 +70,7 @@ export class SendMessageService {
   constructor(
     @Inject(CONFIG) private readonly config: IngestEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly producer: IngestProducer,
+    private readonly producer: AppProducer,
     private readonly idempotency: IdempotencyStore,
     private readonly metrics: IngestMetrics,
     private readonly rateLimit: SendRateLimit,

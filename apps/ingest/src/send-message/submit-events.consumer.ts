@@ -7,7 +7,7 @@ import { Channel, SubmitRejected, type SendRequest } from '@smsgw/shared/util-pr
 import { ValidationError } from '@smsgw/messages/domain';
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { ApiKeyAuthenticator } from '../authenticate/api-key.authenticator';
-import { IngestProducer, KAFKA } from '../kafka/kafka.provider';
+import { AppProducer, KAFKA } from '@smsgw/shared/feature-ops';
 import { SendMessageService, sendErrorOf, type Refusal, type Submission } from './send-message.service';
 
 /** The record header naming the account whose API key is in the header "authorization: Bearer …". */
@@ -29,7 +29,7 @@ export class SubmitEventsConsumer implements OnApplicationBootstrap, OnApplicati
   constructor(
     @Inject(KAFKA) private readonly kafka: Kafka,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly producer: IngestProducer,
+    private readonly producer: AppProducer,
     private readonly sending: SendMessageService,
     private readonly auth: ApiKeyAuthenticator,
     health: HealthRegistry,

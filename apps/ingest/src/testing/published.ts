@@ -1,10 +1,10 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { IngestProducer } from '../kafka/kafka.provider';
+import { AppProducer } from '@smsgw/shared/feature-ops';
 
 /** What ingest's producer is given to publish (send and sendMany) while `work` runs; it still reaches Kafka. */
 export async function published(app: INestApplicationContext, work: () => Promise<unknown>): Promise<OutgoingEvent[]> {
-  const producer = app.get(IngestProducer);
+  const producer = app.get(AppProducer);
   const [send, sendMany] = [producer.send.bind(producer), producer.sendMany.bind(producer)];
   const seen: OutgoingEvent[] = [];
   const spies = [

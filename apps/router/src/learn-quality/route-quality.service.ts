@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { QualityLearner, qualitySettings } from '@smsgw/routing/data-access-quality';
 import { BREAKER_STATES, OfflineNumberLookup, type QualitySnapshot } from '@smsgw/routing/domain';
-import { createKafka } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
+import { CONFIG, HealthRegistry, KAFKA, LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { gauge, type Registry } from '@smsgw/shared/util-metrics';
+import type { Kafka } from 'kafkajs';
 import type { RouterEnv } from '../env';
+import { RouterMetrics } from '../router.metrics';
 
 /**
  * The quality routing reads: learned from sms.status.v1, sms.submitted.v1 and
@@ -16,10 +16,9 @@ import type { RouterEnv } from '../env';
 export class RouteQualityService implements OnModuleInit, OnApplicationShutdown {
   private readonly learner: QualityLearner;
 
-  constructor(@Inject(CONFIG) config: RouterEnv, @Inject(LOGGER) logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
-    const score = gauge(registry, 'smsgw_route_quality_score', 'Learned route quality of each carrier, all destinations (0..1; see the README, Routing).', ['carrier']);
-    const breaker = gauge(registry, 'smsgw_route_breaker_state', "Each carrier's circuit breaker: 0 closed, 1 half-open, 2 open.", ['carrier']);
-    this.learner = new QualityLearner(createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-router-quality`, logger, security: config }), {
+  constructor(@Inject(CONFIG) config: RouterEnv, @Inject(LOGGER) logger: Logger, metrics: RouterMetrics, @Inject(KAFKA) kafka: Kafka, health: HealthRegistry) {
+    const { qualityScore: score, breakerState: breaker } = metrics;
+    this.learner = new QualityLearner(kafka, {
       settings: qualitySettings(config),
       lookup: new OfflineNumberLookup(undefined, false),
       logger,

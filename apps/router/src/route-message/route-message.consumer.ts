@@ -1,18 +1,21 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { RoutingConfigFollower, compileRoutesYaml, routingConfigName, routingConfigPublisher, type RoutingConfigState } from '@smsgw/routing/data-access-config';
 import { OfflineNumberLookup, type NumberLookup, type RouteRules } from '@smsgw/routing/domain';
 import { createPool } from '@smsgw/shared/data-access-db';
-import { consumerLiveness, EventProducer, OUTBOUND_LANES, TOPICS, createKafka, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
+import { consumerLiveness, OUTBOUND_LANES, TOPICS, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
 import { SubmitOutcome, pipelineStartMs, type MessageEncoded, type OutboundMessage, type RetryRequest, type SubmitReport } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { RouterEnv } from '../env';
 import { RouteQualityService } from '../learn-quality/route-quality.service';
+import { RouterMetrics } from '../router.metrics';
 import { rerouteMessage, routeMessage, type RoutingState } from './route-message';
+
+/** The router's Kafka client and producer (the carriers' outbound topics come with the rules). */
+export const ROUTER_KAFKA: AppKafkaOptions = { name: 'router', topics: [TOPICS.encoded, TOPICS.retry, TOPICS.submitted] };
 
 const rateCardNames = (state: RoutingConfigState) => state.rates.cards.map((c) => `${c.carrier} v${c.version}`);
 
@@ -21,30 +24,22 @@ const rateCardNames = (state: RoutingConfigState) => state.rates.cards.map((c) =
  * and its price) on sms.submitted.v1, or FAILED (NO_ROUTE, ROUTING.NO_CARRIER) there.
  */
 @Injectable()
-export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown {
-  private readonly kafka: Kafka;
-  private readonly producer: EventProducer;
+export class RouteMessageConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly pool: Pool;
   private readonly routingConfig: RoutingConfigFollower;
   private readonly lookup: NumberLookup = new OfflineNumberLookup(undefined, false);
   private consumer: Consumer | undefined;
   private liveness: (() => true | string) | undefined;
-  private readonly routed;
-  private readonly failed;
-  private readonly routes;
-  private readonly configVersion;
-  private readonly cost;
-  private readonly stageSeconds;
 
   constructor(
     @Inject(CONFIG) private readonly config: RouterEnv,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(METRICS) registry: Registry,
+    private readonly metrics: RouterMetrics,
+    @Inject(KAFKA) private readonly kafka: Kafka,
+    private readonly producer: AppProducer,
     health: HealthRegistry,
     private readonly quality: RouteQualityService,
   ) {
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-router`, logger, security: config });
-    this.producer = new EventProducer(this.kafka);
     this.pool = createPool(config.DATABASE_URL, { max: 2, onIdleError: (err) => logger.warn({ err }, 'PostgreSQL client error') });
     this.routingConfig = new RoutingConfigFollower({
       kafka: this.kafka,
@@ -70,17 +65,11 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
         publish: routingConfigPublisher(this.kafka, this.producer, config),
       },
     });
-    this.routed = counter(registry, 'smsgw_messages_routed_total', 'Messages sent to a carrier topic, by carrier and attempt kind.', ['carrier', 'attempt']);
-    this.failed = counter(registry, 'smsgw_messages_route_failed_total', 'Messages that ended FAILED at the router, by reason.', ['reason']);
-    this.cost = counter(registry, 'smsgw_route_cost_micros_total', 'What routed messages cost on their carriers (price per segment × segments, micro-units), by carrier and currency.', ['carrier', 'currency']);
-    this.routes = gauge(registry, 'smsgw_routes_loaded', 'Route rules of the routing configuration version in use.');
-    this.configVersion = gauge(registry, 'smsgw_router_config_version', 'The routing configuration version this replica routes with (sms.routing-config.v1).');
-    this.stageSeconds = histogram(registry, 'smsgw_stage_latency_seconds', 'Time from acceptance to the end of each pipeline stage.', ['stage']);
     health.add('kafka-consumer', () => this.liveness?.() ?? 'sms.encoded.v1 consumer not started');
   }
 
-  async onModuleInit(): Promise<void> {
-    await this.producer.connect();
+  // After every onModuleInit: the producer has created the topics and connected.
+  async onApplicationBootstrap(): Promise<void> {
     // Nothing is routed before the newest version is in use (read from the topic, or bootstrapped).
     await this.routingConfig.start();
     this.consumer = await startFetchConsumer(this.kafka, {
@@ -92,10 +81,13 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
     this.liveness = consumerLiveness(this.consumer);
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Before the producer flushes and disconnects (onApplicationShutdown).
+  async beforeApplicationShutdown(): Promise<void> {
     await this.consumer?.disconnect();
     await this.routingConfig.stop();
-    await this.producer.disconnect();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     await this.pool.end();
   }
 
@@ -128,20 +120,20 @@ export class RouteMessageConsumer implements OnModuleInit, OnApplicationShutdown
     for (const event of out) {
       if (event.topic.name === TOPICS.submitted.name) {
         const report = event.value as SubmitReport;
-        if (report.outcome === SubmitOutcome.FAILED) this.failed.inc({ reason: report.reasonCode });
+        if (report.outcome === SubmitOutcome.FAILED) this.metrics.failed.inc({ reason: report.reasonCode });
       } else {
         const outbound = event.value as OutboundMessage;
-        this.routed.inc({ carrier: outbound.carrierId, attempt: outbound.attempt === 1 ? 'first' : 'failover' });
-        if (outbound.currency) this.cost.inc({ carrier: outbound.carrierId, currency: outbound.currency }, outbound.totalMicros);
-        this.stageSeconds.observe({ stage: 'routed' }, (now - (outbound.encoded?.message ? pipelineStartMs(outbound.encoded.message) : now)) / 1000);
+        this.metrics.routed.inc({ carrier: outbound.carrierId, attempt: outbound.attempt === 1 ? 'first' : 'failover' });
+        if (outbound.currency) this.metrics.cost.inc({ carrier: outbound.carrierId, currency: outbound.currency }, outbound.totalMicros);
+        this.metrics.stageSeconds.observe({ stage: 'routed' }, (now - (outbound.encoded?.message ? pipelineStartMs(outbound.encoded.message) : now)) / 1000);
       }
     }
   }
 
   private switched(next: RoutingConfigState, previous: RoutingConfigState | undefined): void {
     const r = next.record;
-    this.configVersion.set(r.version);
-    this.routes.set(next.rules.rules.length);
+    this.metrics.configVersion.set(r.version);
+    this.metrics.routes.set(next.rules.rules.length);
     // The comment is free text from an operator: not logged (the admin API and history show it).
     this.logger.info(
       { configVersion: r.version, previousVersion: previous?.record.version ?? 0, action: r.action, sourceVersion: r.sourceVersion || undefined, createdBy: r.createdBy, rules: next.rules.rules.length, carriers: next.rules.carriers, rateCards: rateCardNames(next) },

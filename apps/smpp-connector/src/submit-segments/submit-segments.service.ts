@@ -1,13 +1,13 @@
 import { hostname } from 'node:os';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import type { CarrierConfig } from '@smsgw/carriers/util-config';
-import { createKafka } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
+import { carrierFromFile, type CarrierConfig } from '@smsgw/carriers/util-config';
+import { CONFIG, HealthRegistry, KAFKA, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import type { Registry } from '@smsgw/shared/util-metrics';
 import { SmppConnector } from '@smsgw/smpp/feature-connector';
+import type { Kafka } from 'kafkajs';
 import type { ConnectorEnv } from '../env';
-import { loadCarrier, watchCarrier } from './carrier.loader';
+import { watchCarrier } from './carrier.loader';
 
 /**
  * The connector's lifecycle in the Nest app: sms.outbound.<carrier>[.priority].v1 → SMPP binds → reports,
@@ -19,9 +19,8 @@ export class SubmitSegmentsService implements OnModuleInit, OnApplicationShutdow
   readonly connector: SmppConnector;
   private stopWatching: (() => void) | undefined;
 
-  constructor(@Inject(CONFIG) private readonly config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, health: HealthRegistry) {
-    this.carrier = loadCarrier(config.CARRIERS_FILE, config.CARRIER_ID);
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-connector-${this.carrier.id}`, logger, security: config });
+  constructor(@Inject(CONFIG) private readonly config: ConnectorEnv, @Inject(LOGGER) private readonly logger: Logger, @Inject(METRICS) registry: Registry, @Inject(KAFKA) kafka: Kafka, health: HealthRegistry) {
+    this.carrier = carrierFromFile(config.CARRIERS_FILE, config.CARRIER_ID);
     this.connector = new SmppConnector({
       carrier: this.carrier,
       kafka,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { TOPICS, createKafka, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch } from '@smsgw/shared/data-access-kafka';
-import { CONFIG, HealthRegistry, LOGGER, PG_POOL } from '@smsgw/shared/feature-ops';
+import { TOPICS, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch } from '@smsgw/shared/data-access-kafka';
+import { CONFIG, HealthRegistry, KAFKA, LOGGER, PG_POOL } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { MessageStatus } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -19,18 +19,17 @@ import { DeliveryDispatcher } from './delivery.dispatcher';
  */
 @Injectable()
 export class DeliveryFeedConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
 
   constructor(
     @Inject(CONFIG) private readonly config: SmppServerEnv,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(KAFKA) private readonly kafka: Kafka,
     private readonly dispatcher: DeliveryDispatcher,
     private readonly metrics: SmppServerMetrics,
     health: HealthRegistry,
   ) {
-    this.kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `${config.KAFKA_CLIENT_ID}-smpp-server`, logger });
     health.add('kafka-consumer', () => this.consumer !== undefined || 'status and inbound consumer not started');
   }
 

@@ -81,6 +81,8 @@ export interface CarrierConfig {
    * dlr-processor for matching): same, hex-to-decimal, decimal-to-hex.
    */
   receiptIdFormat: ReceiptIdFormat;
+  /** Whether the file gives receiptIdFormat; where it does not, the dlr-processor detects the format from the traffic. */
+  receiptIdFormatSet: boolean;
   /**
    * The carrier's own receipt stat words and the SMPP 3.4 word each means (read by the
    * dlr-processor), e.g. { "OK_DONE": "DELIVRD" }; keys compared upper case without spaces,
@@ -148,6 +150,11 @@ class FieldReader {
 
   private at(key: string): string {
     return `${this.where}.${key}`;
+  }
+
+  /** Whether the key is given (not absent or null). */
+  has(key: string): boolean {
+    return this.raw[key] !== undefined && this.raw[key] !== null;
   }
 
   private get(key: string): unknown {
@@ -304,6 +311,7 @@ function readCarrier(id: string, raw: unknown, problems: Problems): CarrierConfi
     timeouts: readTimeouts(f.object('timeouts')),
     reconnect: readReconnect(f.object('reconnect')),
     receiptIdFormat: f.oneOf('receiptIdFormat', ['same', 'hex-to-decimal', 'decimal-to-hex'] as const, 'same'),
+    receiptIdFormatSet: f.has('receiptIdFormat'),
     receiptStats: readReceiptStats(f),
     smscValiditySeconds: f.int('smscValiditySeconds', 0, 0, 7 * 86_400),
   };

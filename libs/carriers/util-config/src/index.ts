@@ -1,1 +1,2 @@
 export * from './carrier-config';
+export * from './carriers-file';

@@ -1,5 +1,6 @@
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { compileRules, type RouteRules } from '@smsgw/routing/domain';
+import { watchValidatedFile } from '@smsgw/shared/util-config';
 import { parse } from 'yaml';
 
 /** Reads and validates the route rules file; the error names the file, the rule and the field. */
@@ -15,13 +16,5 @@ export function loadRouteRules(file: string): RouteRules {
 
 /** Calls onChange with the new rules whenever the file changes and still validates; a bad change keeps the old rules. */
 export function watchRouteRules(file: string, onChange: (rules: RouteRules) => void, onError: (err: Error) => void, intervalMs = 1000): () => void {
-  const listener = () => {
-    try {
-      onChange(loadRouteRules(file));
-    } catch (err) {
-      onError(err as Error);
-    }
-  };
-  watchFile(file, { interval: intervalMs }, listener);
-  return () => unwatchFile(file, listener);
+  return watchValidatedFile(file, loadRouteRules, onChange, onError, intervalMs);
 }
