@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry, type SASLOptions } from 'kafkajs';
+import { kafkaLogLevel } from './kafka-log';
 import type { Logger } from '@smsgw/shared/util-logging';
 
 /** How the apps authenticate to the brokers: the KAFKA_SSL* and KAFKA_SASL_* settings. */
@@ -19,13 +20,6 @@ export interface KafkaClientOptions {
   security?: KafkaSecurity;
 }
 
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
-
 /** A kafkajs client with timeouts and retries set explicitly, logging through pino. */
 export function createKafka({ brokers, clientId, logger, security }: KafkaClientOptions): Kafka {
   const config: KafkaConfig = {
@@ -38,9 +32,9 @@ export function createKafka({ brokers, clientId, logger, security }: KafkaClient
     logLevel: logLevel.WARN,
     logCreator:
       () =>
-      ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        logger[LEVELS[level] ?? 'info']({ kafka: extra }, message);
+      (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        logger[kafkaLogLevel(entry)]({ kafka: extra }, message);
       },
     ...(security ? connectionSecurity(security) : {}),
   };
