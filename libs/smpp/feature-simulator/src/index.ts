@@ -18,7 +18,7 @@ export { readConfigFile } from './config/config-file';
 export { type Delay } from './config/delay';
 export { seededRandom, type RandomSource } from './config/random';
 export { formatReceiptText, receiptDate, receiptTextSample, MESSAGE_STATE, FINAL_STATS, INTERMEDIATE_STATS, type ReceiptStat, type FinalStat, type IntermediateStat, type ReceiptFields } from './receipts/receipt-text';
-export { formatMessageId, type MessageIdFormat, type ReceiptIdFormat } from './ids/message-id';
+export { formatMessageId, type MessageIdFormat, type ReceiptIdRendering } from './ids/message-id';
 export { type MoRequest, type MoResult } from './smsc/smsc-server';
 export { SimulatorError } from './smsc/simulator-error';
 export { type SimulatorStatsSnapshot, type BindType } from './stats/simulator-stats';

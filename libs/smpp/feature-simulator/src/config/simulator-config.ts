@@ -3,7 +3,7 @@
 // flags, or passed to startSimulator() as an object of the same shape. Every field is optional.
 import { CommandStatus, commandStatusOfName } from '@smsgw/smpp/util-wire';
 import { FINAL_STATS, INTERMEDIATE_STATS, type FinalStat, type IntermediateStat } from '../receipts/receipt-text';
-import { MESSAGE_ID_FORMATS, type MessageIdFormat, type ReceiptIdFormat } from '../ids/message-id';
+import { MESSAGE_ID_FORMATS, type MessageIdFormat, type ReceiptIdRendering } from '../ids/message-id';
 import { NO_DELAY, parseDelay, type Delay } from './delay';
 
 export interface SimulatorAccount {
@@ -79,7 +79,7 @@ export interface SimulatorConfig {
   window: number;
   responseDelay: Delay;
   receipts: ReceiptSettings;
-  ids: { format: MessageIdFormat; receiptFormat: ReceiptIdFormat };
+  ids: { format: MessageIdFormat; receiptFormat: ReceiptIdRendering };
   deliver: DeliverSettings;
   /** Segment fingerprints remembered per generation for duplicate counting (two generations kept). */
   duplicateWindow: number;
@@ -401,7 +401,7 @@ export interface SimulatorConfigInput {
     errorCodes?: Partial<Record<FinalStat, string | number>>;
     tlvs?: boolean;
   };
-  ids?: { format?: MessageIdFormat; receiptFormat?: ReceiptIdFormat };
+  ids?: { format?: MessageIdFormat; receiptFormat?: ReceiptIdRendering };
   deliver?: Partial<DeliverSettings>;
   duplicateWindow?: number;
   seed?: number;

@@ -4,8 +4,11 @@
 
 export const MESSAGE_ID_FORMATS = ['decimal', 'hex', 'uuid'] as const;
 export type MessageIdFormat = (typeof MESSAGE_ID_FORMATS)[number];
-/** 'same' = the receipt repeats the submit_sm_resp id verbatim. */
-export type ReceiptIdFormat = MessageIdFormat | 'same';
+/**
+ * How the simulated SMSC writes ids in its receipts ('same' = the submit_sm_resp id verbatim). Not
+ * the carriers file's receiptIdFormat, which says how to convert a carrier's receipt ids back.
+ */
+export type ReceiptIdRendering = MessageIdFormat | 'same';
 
 /**
  * Ids start at epoch-ms × 100 and then count up, so a restarted simulator does not reuse ids a
@@ -37,7 +40,7 @@ export function formatMessageId(n: number, format: MessageIdFormat, uuidPrefix =
   }
 }
 
-export function receiptIdOf(n: number, submitFormat: MessageIdFormat, receiptFormat: ReceiptIdFormat, uuidPrefix?: string): string {
+export function receiptIdOf(n: number, submitFormat: MessageIdFormat, receiptFormat: ReceiptIdRendering, uuidPrefix?: string): string {
   return formatMessageId(n, receiptFormat === 'same' ? submitFormat : receiptFormat, uuidPrefix);
 }
 
