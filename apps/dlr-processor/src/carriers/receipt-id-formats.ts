@@ -16,12 +16,15 @@ export interface CarrierReceiptSettings {
   validitySeconds: Map<string, number>;
 }
 
+/** No carrier settings: every carrier "same", the built-in stat words, the default expiry. */
+const noReceiptSettings = (): CarrierReceiptSettings => ({ idFormats: new Map(), statWords: new Map(), validitySeconds: new Map() });
+
 /**
  * What the dlr-processor takes of the carriers file, validated by libs/carriers like the
  * connector's: receiptIdFormat where given, receiptStats by their comparison key, smscValiditySeconds.
  */
 export function receiptSettingsOf(config: CarriersConfig): CarrierReceiptSettings {
-  const settings: CarrierReceiptSettings = { idFormats: new Map(), statWords: new Map(), validitySeconds: new Map() };
+  const settings = noReceiptSettings();
   for (const [id, carrier] of config.carriers) {
     if (carrier.receiptIdFormatSet) settings.idFormats.set(id, carrier.receiptIdFormat);
     const words = Object.entries(carrier.receiptStats);
@@ -33,7 +36,7 @@ export function receiptSettingsOf(config: CarriersConfig): CarrierReceiptSetting
 
 /** The receipt settings of the carriers file; no file: none (every carrier "same", the built-in stat words). */
 export function loadReceiptSettings(file: string): CarrierReceiptSettings {
-  return existsSync(file) ? receiptSettingsOf(readCarriersFile(file)) : { idFormats: new Map(), statWords: new Map(), validitySeconds: new Map() };
+  return existsSync(file) ? receiptSettingsOf(readCarriersFile(file)) : noReceiptSettings();
 }
 
 /** Each carrier's receipt id format and stat words, from CARRIERS_FILE, re-read when the file changes. */
