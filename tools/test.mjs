@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm test: infrastructure up (a running broker is reused), apps built, then the whole jest suite
-// (root jest.config.js collects every project). Extra arguments go to jest:
+// npm test: infrastructure up (a running broker is reused), apps built, specs and tools type-checked,
+// then the whole jest suite (root jest.config.js collects every project). Extra arguments go to jest:
 //   npm test -- libs/shared/data-access-db      npm test -- -t 'receipt'
 // Tests get KAFKA_BROKERS and DATABASE_URL as the infra resolved them; DATABASE_URL names a test
 // database (TEST_DATABASE_URL, or DATABASE_URL's database + "_test"), created and migrated here.
@@ -18,6 +18,8 @@ import { SYSTEM_TOOLS, ensureSystemTools } from './ensure-system-tools.mjs';
 import { NODE_LTS_VERSION, ensureNodeLts } from './node-lts.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+/** What the builds do not type-check: every spec and tool, and the code that runs in a browser. */
+const TYPE_CHECKED = ['tsconfig.spec.json', 'apps/console/tsconfig.web.spec.json', 'apps/gateway-e2e/tsconfig.browser.json'];
 const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
 
 function portAnswers(hostPort) {
@@ -60,6 +62,17 @@ async function main() {
     return build;
   }
   console.log(`test     build and lint done in ${seconds(started)}`);
+
+  // jest (swc) strips types without checking them: specs, tools and browser code are checked here.
+  started = Date.now();
+  for (const project of TYPE_CHECKED) {
+    const checked = run('npx', ['tsc', '-p', project]);
+    if (checked !== 0) {
+      console.error(`test: type errors in ${project} (exit ${checked}); not running tests`);
+      return checked;
+    }
+  }
+  console.log(`test     specs and tools type-checked in ${seconds(started)}`);
 
   // The own broker's SASL listener, for the test of the apps' SASL settings (none with KAFKA_BROKERS,
   // nor on a broker started by an older checkout: that test is then skipped, saying why).

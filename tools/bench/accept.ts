@@ -21,7 +21,7 @@ import { SuppressionCheck } from '../../apps/ingest/src/send-message/suppression
 import { StickySenders } from '../../apps/ingest/src/send-message/sticky-senders';
 import type { SpendReservation } from '../../apps/ingest/src/send-message/spend-reservation';
 import type { IngestEnv } from '../../apps/ingest/src/env';
-import type { IngestProducer } from '../../apps/ingest/src/kafka/kafka.provider';
+import type { AppProducer } from '@smsgw/shared/feature-ops';
 
 const args = Object.fromEntries(
   process.argv
@@ -63,7 +63,7 @@ async function main() {
   // Nothing is published: admit is the whole of what accounts add; the produce is the same either way.
   // Prepaid balances are not measured here (the account has none, so admit never reserves): no routing view is needed.
   const noBalance = { reserve: async () => [], cancel: async () => undefined } as unknown as SpendReservation;
-  const service = new SendMessageService(config, logger, {} as IngestProducer, new IdempotencyStore(pool), new IngestMetrics(registry), rateLimit, new CallbackHostCheck(logger), new SuppressionCheck(pool), new StickySenders(pool, config), noBalance);
+  const service = new SendMessageService(config, logger, {} as AppProducer, new IdempotencyStore(pool), new IngestMetrics(registry), rateLimit, new CallbackHostCheck(logger), new SuppressionCheck(pool), new StickySenders(pool, config), noBalance);
   // A generous limit, pumping only counted: every message goes through every check and none is refused.
   const policy: AccountPolicy = { ...DEFAULT_POLICY, ratePerSecond: 1_000_000, rateBurst: 1_000_000, pumpingMode: 'monitor', pumpingMinPerMinute: 1_000_000 };
   const request = (i: number) => SendRequest.create({ to: `+4479${String(11000000 + (i % 8999999)).padStart(8, '0')}`, from: 'BENCH', text: `Your code is ${100000 + (i % 900000)}` });

@@ -1,6 +1,6 @@
 // Connector throughput with Kafka in the loop: pre-produce N OutboundMessages for a fresh carrier,
 // start one connector (2 binds, window 100) against the SMSC simulator (its own process), and time
-// until every message's SubmitReports are published and the batch offsets committed.
+// until every message's submit events are published and the batch offsets committed.
 //   node -r ./tools/ts-run.cjs tools/bench/connector.ts [--json] [--messages N] [--binds 2] [--window 100] [--partitions 4]
 //     [--fetch-bytes 131072] [--long-share 0] [--no-receipts] [--profile] [--debug]
 // --long-share 0.2: that share of the messages is 3-segment GSM-7 (concatenated with a UDH).

@@ -182,7 +182,7 @@ function bindRaw(host: string, port: number, window: number, receipts: boolean, 
     sessions.push({ close: () => socket.destroy() });
     let seq = 0;
     let n = 0;
-    let buffered = Buffer.alloc(0);
+    let buffered: Buffer = Buffer.alloc(0);
     let corked = false;
     const pdu = (commandId: number, sequence: number, body: Buffer, status = 0): Buffer => {
       const head = Buffer.alloc(16);

@@ -5,7 +5,7 @@
 // DATABASE_URL and offers only the faults that leave those alone.
 import { migrate, startPrivatePostgres, type PrivatePostgres } from '@smsgw/shared/data-access-db';
 import { TOPICS, setTopicPrefix } from '@smsgw/shared/data-access-kafka';
-import { SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
+import { SubmitEvent, SubmitOutcome } from '@smsgw/shared/util-proto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -187,7 +187,7 @@ function sharedInfra(): Infra {
   };
 }
 
-/** The unknown outcomes on sms.submitted.v1, per message (read from the start of the run's topic). */
+/** The unknown outcomes on sms.submitted.v2, per message (read from the start of the run's topic). */
 async function watchUnknownOutcomes(kafka: Kafka, runId: string): Promise<{ unknown: Map<string, number>; consumer: Consumer }> {
   const unknown = new Map<string, number>();
   const consumer = kafka.consumer({ groupId: `chaos-${runId}`, maxWaitTimeInMs: 200, retry: { retries: 100 } });
@@ -197,8 +197,8 @@ async function watchUnknownOutcomes(kafka: Kafka, runId: string): Promise<{ unkn
     eachBatch: async ({ batch }) => {
       for (const m of batch.messages) {
         if (!m.value) continue;
-        const r = SubmitReport.decode(m.value);
-        if (r.outcome === SubmitOutcome.UNKNOWN) unknown.set(r.messageId, (unknown.get(r.messageId) ?? 0) + 1);
+        const r = SubmitEvent.decode(m.value);
+        if (r.subject?.value.outcome === SubmitOutcome.UNKNOWN) unknown.set(r.messageId, (unknown.get(r.messageId) ?? 0) + 1);
       }
     },
   });

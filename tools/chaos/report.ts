@@ -17,7 +17,7 @@ export interface FaultResult {
   lost: number;
   /** Segments the SMSC accepted a second time (simulator duplicateSubmits). */
   duplicates: number;
-  /** Segments whose submit outcome was unknown (SubmitReport UNKNOWN on sms.submitted.v1). */
+  /** Segments whose submit outcome was unknown (UNKNOWN segment events on sms.submitted.v2). */
   unknownOutcomes: number;
   /** Seconds from the end of the load until the last message was final. */
   settleSeconds: number;

@@ -56,7 +56,7 @@ describe('email-to-SMS: a mail to two numbers becomes two delivered SMS', () => 
       const m = await client.getMessage({ id }).catch(() => undefined);
       return m && m.status >= MessageStatus.DELIVERED ? m : undefined;
     }, 60_000);
-  const idsIn = (response: string) => [...response.matchAll(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g)].map((m) => m[0]);
+  const idsIn = (response: string | undefined) => [...(response ?? '').matchAll(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g)].map((m) => m[0]);
 
   it('nodemailer: two numbers delivered, the bad recipient refused with 550 for itself only', async () => {
     const messageId = `<e2e-${Date.now()}@client.example>`;

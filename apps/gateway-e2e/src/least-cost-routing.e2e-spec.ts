@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTopicPrefix } from '@smsgw/shared/data-access-kafka';
-import { MessageStatus, type Message } from '@smsgw/shared/util-proto';
+import { MessageStatus, SendRequest, type Message } from '@smsgw/shared/util-proto';
 import { ROOT, eventually, smsClient, smsgw, startStack } from './gateway';
 
 // Least-cost routing end to end: two carriers (two connectors, one simulator) with different rate
@@ -247,7 +247,7 @@ describe('least-cost routing across two carriers', () => {
       expect(refused?.details).toContain('up to 0.072 EUR');
 
       // A batch: two fit (2 × 0.024), the third does not.
-      const batch = await payer.sendBatch({ messages: [1, 2, 3].map((i) => ({ to: UK, from: 'SMSGW', text: `Your code is ${i}` })) });
+      const batch = await payer.sendBatch({ messages: [1, 2, 3].map((i) => SendRequest.create({ to: UK, from: 'SMSGW', text: `Your code is ${i}` })) });
       expect(batch.results.map((r) => r.error?.code || 'accepted')).toEqual(['accepted', 'accepted', 'BILLING.INSUFFICIENT_BALANCE']);
       expect(batch.results[2].error?.message).toContain('0.002 EUR available');
 

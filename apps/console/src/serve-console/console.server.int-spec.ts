@@ -17,6 +17,9 @@ import { AppModule } from '../app.module';
 import { CONSOLE_ENV } from '../env';
 import { ConsoleServer } from './console.server';
 
+/** The problem+json body of an error answer. */
+const problemOf = async (res: Response) => (await res.json()) as { code: string; detail?: string };
+
 jest.setTimeout(30_000);
 
 const web = mkdtempSync(join(tmpdir(), 'console-web-'));
@@ -89,10 +92,10 @@ describe('the page', () => {
 
   it('answers other paths 404 and other methods 405, as problem+json; ".." never leaves /v1/ or the built files', async () => {
     const missing = await fetch(`${base}/etc/passwd`);
-    expect([missing.status, missing.headers.get('content-type'), (await missing.json()).code]).toEqual([404, 'application/problem+json; charset=utf-8', 'HTTP.NOT_FOUND']);
+    expect([missing.status, missing.headers.get('content-type'), (await problemOf(missing)).code]).toEqual([404, 'application/problem+json; charset=utf-8', 'HTTP.NOT_FOUND']);
     expectSecurityHeaders(missing);
     const post = await fetch(`${base}/`, { method: 'POST', body: 'x' });
-    expect([post.status, post.headers.get('allow'), (await post.json()).code]).toEqual([405, 'GET, HEAD', 'HTTP.METHOD_NOT_ALLOWED']);
+    expect([post.status, post.headers.get('allow'), (await problemOf(post)).code]).toEqual([405, 'GET, HEAD', 'HTTP.METHOD_NOT_ALLOWED']);
     let reached = false;
     onRequest = (_req, res) => ((reached = true), res.end());
     const escape = await rawGet('/v1/../../index.html/../healthz');
@@ -141,7 +144,7 @@ describe('/v1/* passed on to the API', () => {
       res.end(JSON.stringify({ status: 401, code: 'AUTH.INVALID_KEY', detail: 'unknown key' }));
     };
     const res = await fetch(`${base}/v1/messages/x`);
-    expect([res.status, res.headers.get('content-type'), res.headers.get('www-authenticate'), (await res.json()).code]).toEqual([401, 'application/problem+json; charset=utf-8', 'Bearer realm="smsgw"', 'AUTH.INVALID_KEY']);
+    expect([res.status, res.headers.get('content-type'), res.headers.get('www-authenticate'), (await problemOf(res)).code]).toEqual([401, 'application/problem+json; charset=utf-8', 'Bearer realm="smsgw"', 'AUTH.INVALID_KEY']);
   });
 
   it('streams Server-Sent Events through unbuffered, and closes the upstream stream when the browser goes away', async () => {
@@ -178,7 +181,7 @@ describe('/v1/* passed on to the API', () => {
     const other = await startConsole(`http://127.0.0.1:${port}`);
     try {
       const res = await fetch(`${other.base}/v1/messages/x`);
-      const body = await res.json();
+      const body = await problemOf(res);
       expect([res.status, res.headers.get('content-type'), body.code]).toEqual([502, 'application/problem+json; charset=utf-8', 'CONSOLE.API_UNAVAILABLE']);
       expect(body.detail).toContain('ECONNREFUSED');
     } finally {

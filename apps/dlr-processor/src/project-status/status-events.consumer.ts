@@ -32,7 +32,7 @@ export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeAppli
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = await startFetchConsumer(this.kafka, {
       groupId: this.config.DLR_CONSUMER_GROUP,
-      topics: [TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw],
+      topics: [TOPICS.accepted, TOPICS.submitted, TOPICS.submittedV1, TOPICS.dlrRaw],
       logger: this.logger,
       handle: (fetch) => this.projector.handle(fetch),
     });
@@ -40,7 +40,7 @@ export class StatusEventsConsumer implements OnApplicationBootstrap, BeforeAppli
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) this.crashed = `status consumer crashed: ${payload.error.message}`;
     });
-    this.logger.info({ groupId: this.config.DLR_CONSUMER_GROUP }, 'projecting sms.accepted.v1, sms.submitted.v1, sms.dlr.raw.v1');
+    this.logger.info({ groupId: this.config.DLR_CONSUMER_GROUP }, 'projecting sms.accepted.v1, sms.submitted.v2 (and the retired v1), sms.dlr.raw.v1');
   }
 
   // Before the producer and the pool close: the batch in hand finishes and commits first.

@@ -1,5 +1,5 @@
 // The dlr-processor end to end on the real Kafka and PostgreSQL: events published to
-// sms.accepted.v1, sms.submitted.v1 and sms.dlr.raw.v1 in different orders come out as rows in
+// sms.accepted.v1, sms.submitted.v2 (and the retired v1) and sms.dlr.raw.v1 in different orders come out as rows in
 // the messages table and as sms.status.v1 events. Each run uses its own consumer groups (started
 // at the topics' current end) and its own message ids, so other suites and old data never leak in.
 import 'reflect-metadata';
@@ -11,7 +11,7 @@ import { EventProducer, TOPICS, createKafka, ensureTopics, type OutgoingEvent } 
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry, type Registry } from '@smsgw/shared/util-metrics';
-import { Encoding, MessageAccepted, MessageStatus as S, RawReceipt, StatusEvent, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, MessageStatus as S, RawReceipt, StatusEvent, SubmitOutcome, SubmitReport, messageEvent, segmentEvent, type MessageReport, type SegmentReport, type SubmitEvent, type SubmitEventHeader } from '@smsgw/shared/util-proto';
 import { getMessage, getMessages, listUnmatchedReceipts } from '@smsgw/status/data-access-store';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,7 @@ const producer = new EventProducer(kafka);
 let pool: Pool;
 let statusConsumer: Consumer;
 const statusEvents: StatusEvent[] = [];
-const INPUT_TOPICS = [TOPICS.accepted, TOPICS.submitted, TOPICS.dlrRaw];
+const INPUT_TOPICS = [TOPICS.accepted, TOPICS.submitted, TOPICS.submittedV1, TOPICS.dlrRaw];
 
 /** A new consumer group that starts at the current end of the topics (no history, no race with the first publish). */
 async function groupAtEnd(groupId: string, topics: string[]): Promise<void> {
@@ -97,24 +97,28 @@ const accepted = (id: string, acceptedAtMs = T0): OutgoingEvent<MessageAccepted>
   key: id,
   value: MessageAccepted.create({ id, to: '+447700900123', from: 'ACME', text: 'hello', clientReference: `ref-${id}`, acceptedAtMs, metadata: { k: 'v' } }),
 });
-const submitted = (id: string, index: number, count: number, over: Partial<SubmitReport> = {}): OutgoingEvent<SubmitReport> => ({
+const header = (id: string, count: number, over: Partial<SubmitEventHeader> = {}): SubmitEventHeader => ({
+  messageId: id,
+  segmentCount: count,
+  reportedAtMs: Date.now(),
+  acceptedAtMs: T0,
+  encoding: count > 1 ? Encoding.UCS2 : Encoding.GSM7,
+  to: '+447700900123',
+  from: 'ACME',
+  clientReference: `ref-${id}`,
+  ...over,
+});
+/** A segment's submit event on sms.submitted.v2. */
+const submitted = (id: string, index: number, count: number, { acceptedAtMs, ...over }: Partial<SegmentReport> & { acceptedAtMs?: number } = {}): OutgoingEvent<SubmitEvent> => ({
   topic: TOPICS.submitted,
   key: id,
-  value: SubmitReport.create({
-    messageId: id,
-    segmentIndex: index,
-    segmentCount: count,
-    carrierId: carrier,
-    outcome: SubmitOutcome.SUBMITTED,
-    smscMessageId: `${id}-s${index}`,
-    reportedAtMs: Date.now(),
-    acceptedAtMs: T0,
-    encoding: count > 1 ? Encoding.UCS2 : Encoding.GSM7,
-    to: '+447700900123',
-    from: 'ACME',
-    clientReference: `ref-${id}`,
-    ...over,
-  }),
+  value: segmentEvent(header(id, count, acceptedAtMs ? { acceptedAtMs } : {}), { index, carrierId: carrier, outcome: SubmitOutcome.SUBMITTED, smscMessageId: `${id}-s${index}`, ...over }),
+});
+/** An event about the whole message on sms.submitted.v2. */
+const aboutMessage = (id: string, count: number, over: Partial<MessageReport>): OutgoingEvent<SubmitEvent> => ({
+  topic: TOPICS.submitted,
+  key: id,
+  value: messageEvent(header(id, count), over),
 });
 const receipt = (id: string, index: number, stat: string): OutgoingEvent<RawReceipt> => {
   const smscId = `${id}-s${index}`;
@@ -221,10 +225,25 @@ describe('dlr-processor over Kafka', () => {
 
   it('no route: FAILED with NO_ROUTE', async () => {
     const id = newId();
-    await publish(accepted(id), submitted(id, -1, 1, { carrierId: '', smscMessageId: '', outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route for +44' }));
+    await publish(accepted(id), aboutMessage(id, 1, { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route for +44' }));
     await waitFor('FAILED', async () => (await statusOf(id)) === S.FAILED);
     expect(await getMessage(pool, id)).toMatchObject({ reasonCode: 'NO_ROUTE', reason: 'no route for +44' });
     await waitFor('FAILED event', async () => eventsOf(id).some((e) => e.endsWith('>FAILED')));
+  });
+
+  it('reports on the retired sms.submitted.v1 (written before an upgrade) still project, -1 as the whole message', async () => {
+    const [sent, refused] = [newId(), newId()];
+    const v1 = (id: string, over: Partial<SubmitReport>): OutgoingEvent<SubmitReport> => ({ topic: TOPICS.submittedV1, key: id, value: SubmitReport.create({ ...header(id, 1), ...over }) });
+    await publish(
+      accepted(sent),
+      accepted(refused),
+      v1(sent, { segmentIndex: 0, carrierId: carrier, outcome: SubmitOutcome.SUBMITTED, smscMessageId: `${sent}-s0` }),
+      v1(refused, { segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route for +44' }),
+    );
+    await waitFor('SUBMITTED and FAILED', async () => (await statusOf(sent)) === S.SUBMITTED && (await statusOf(refused)) === S.FAILED);
+    await publish(receipt(sent, 0, 'DELIVRD'));
+    await waitFor('DELIVERED', async () => (await statusOf(sent)) === S.DELIVERED);
+    expect(await getMessage(pool, refused)).toMatchObject({ reasonCode: 'NO_ROUTE', segments: 1 });
   });
 
   it('skips undecodable events and receipts without a stat without blocking the partition', async () => {

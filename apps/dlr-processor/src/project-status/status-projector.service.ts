@@ -3,9 +3,9 @@ import { ReceiptError, parseReceipt, type DeliveryReceipt } from '@smsgw/dlr/dom
 import { TOPICS, decodeBatch, type ConsumedFetch, type DecodedEvent, type FetchedBatch, type Topic } from '@smsgw/shared/data-access-kafka';
 import { LOGGER } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import type { MessageAccepted, RawReceipt, StatusEvent, SubmitReport } from '@smsgw/shared/util-proto';
-import { SubmitOutcome } from '@smsgw/shared/util-proto';
-import { inTransaction, projectAccepted, projectReceipts, projectSubmitReports, recordUnreadableReceipts, type ProjectionResult, type Queryable, type UnreadableReceipt } from '@smsgw/status/data-access-store';
+import type { MessageAccepted, RawReceipt, StatusEvent, SubmitEvent } from '@smsgw/shared/util-proto';
+import { SubmitOutcome, carrierOfEvent, submitEventFromV1 } from '@smsgw/shared/util-proto';
+import { inTransaction, projectAccepted, projectReceipts, projectSubmitEvents, recordUnreadableReceipts, type ProjectionResult, type Queryable, type UnreadableReceipt } from '@smsgw/status/data-access-store';
 import type { Pool } from 'pg';
 import { ReceiptIdFormats } from '../carriers/receipt-id-formats';
 import { PG_POOL } from '@smsgw/shared/feature-ops';
@@ -15,7 +15,7 @@ import { DlrMetrics } from './dlr.metrics';
 type RawReceiptEvent = DecodedEvent<RawReceipt> & { partition: number };
 
 /**
- * Projects one fetch (every partition of the three topics it returned) into the status store in
+ * Projects one fetch (every partition of the topics it returned) into the status store in
  * one transaction — accepted events, then submit reports, then receipts, so a message whose whole
  * life is in one fetch ends in its final status — publishes the fetch's status changes with one
  * produce request, and only then commits the transaction; the consumer commits the offsets after
@@ -35,7 +35,7 @@ export class StatusProjector {
   async handle(fetch: ConsumedFetch): Promise<void> {
     const stop = this.metrics.batchSeconds.startTimer();
     const accepted: MessageAccepted[] = [];
-    const reports: SubmitReport[] = [];
+    const reports: SubmitEvent[] = [];
     const raw: RawReceiptEvent[] = [];
     for (const batch of fetch.batches) {
       switch (batch.topic) {
@@ -44,6 +44,9 @@ export class StatusProjector {
           break;
         case TOPICS.submitted.name:
           for (const e of this.decode(TOPICS.submitted, batch)) reports.push(e.value);
+          break;
+        case TOPICS.submittedV1.name:
+          for (const e of this.decode(TOPICS.submittedV1, batch)) reports.push(submitEventFromV1(e.value));
           break;
         case TOPICS.dlrRaw.name:
           for (const e of this.decode(TOPICS.dlrRaw, batch)) raw.push({ ...e, partition: batch.partition });
@@ -62,14 +65,14 @@ export class StatusProjector {
       stored = await recordUnreadableReceipts(db, unreadable);
       if (accepted.length) events.push(...(await projectAccepted(db, accepted)).events);
       if (reports.length) {
-        const r = await projectSubmitReports(db, reports, (carrier) => this.formats.of(carrier));
+        const r = await projectSubmitEvents(db, reports, (carrier) => this.formats.of(carrier));
         events.push(...r.events);
         late = r.lateMatches;
       }
       if (receipts.length) events.push(...(await projectReceipts(db, receipts)).events);
       return { events, lateMatches: late };
     });
-    for (const r of reports) if (r.outcome === SubmitOutcome.UNKNOWN) this.metrics.submitUnknown.inc({ carrier: r.carrierId || 'none' });
+    for (const r of reports) if (r.subject?.value.outcome === SubmitOutcome.UNKNOWN) this.metrics.submitUnknown.inc({ carrier: carrierOfEvent(r) || 'none' });
     if (lateMatches) this.metrics.lateMatches.inc(lateMatches);
     for (const r of receipts) this.metrics.receipts.inc({ carrier: r.carrierId, stat: r.stat });
     for (const r of stored) this.metrics.unmatchedReceipts.inc({ carrier: r.carrierId || 'none', reason: r.reason });

@@ -70,7 +70,7 @@ async function acceptedEvents(ids: string[], timeoutMs = 30_000): Promise<Messag
   }
 }
 
-const idsIn = (response: string) => [...response.matchAll(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g)].map((m) => m[0]);
+const idsIn = (response: string | undefined) => [...(response ?? '').matchAll(/\b[0-9A-HJKMNP-TV-Z]{26}\b/g)].map((m) => m[0]);
 const counted = async (registry: Registry, name: string, labels: Record<string, string>) =>
   Number((await registry.getSingleMetric(name)?.get())?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0);
 

@@ -3,7 +3,7 @@ import { consumerLiveness, TOPICS, decodeBatch, startFetchConsumer, type Consume
 import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitReport, encodingName } from '@smsgw/shared/util-proto';
+import { heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitEvent, encodingName } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EncoderEnv } from '../env';
 import { EncoderMetrics } from '../encoder.metrics';
@@ -13,7 +13,7 @@ import { encodeMessage, type EncoderRules } from './encode-message';
 export const ENCODER_KAFKA: AppKafkaOptions = { name: 'encoder', topics: [TOPICS.accepted, TOPICS.encoded, TOPICS.submitted] };
 
 /**
- * sms.accepted.v1 → sms.encoded.v1 (or a FAILED report on sms.submitted.v1), a batch at a time.
+ * sms.accepted.v1 → sms.encoded.v1 (or a FAILED whole-message event on sms.submitted.v2), a batch at a time.
  * Scheduled messages pass twice; only their released copy is encoded.
  */
 @Injectable()
@@ -72,7 +72,7 @@ export class EncodeMessageConsumer implements OnApplicationBootstrap, BeforeAppl
         this.metrics.segments.inc({ encoding }, value.segmentCount);
         this.metrics.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);
       } else {
-        this.metrics.failed.inc({ reason: (event.value as SubmitReport).reasonCode });
+        this.metrics.failed.inc({ reason: (event.value as SubmitEvent).subject?.value.reasonCode ?? '' });
       }
     }
   }

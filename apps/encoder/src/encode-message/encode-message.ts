@@ -1,7 +1,7 @@
 import { EncodingError, count, type NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
-import { MessageAccepted, MessageEncoded, SubmitOutcome, SubmitReport, encodingOfName, WHOLE_MESSAGE } from '@smsgw/shared/util-proto';
+import { MessageAccepted, MessageEncoded, SubmitOutcome, encodingOfName, messageEvent } from '@smsgw/shared/util-proto';
 
 
 export interface EncoderRules {
@@ -36,18 +36,10 @@ export function encodeMessage(message: MessageAccepted, rules: EncoderRules, now
     return {
       topic: TOPICS.submitted,
       key: message.id,
-      value: SubmitReport.create({
-        messageId: message.id,
-        segmentIndex: WHOLE_MESSAGE,
-        outcome: SubmitOutcome.FAILED,
-        reasonCode: err.code,
-        reason: err.message,
-        reportedAtMs: now,
-        acceptedAtMs: message.acceptedAtMs,
-        to: message.to,
-        from: message.from,
-        clientReference: message.clientReference,
-      }),
+      value: messageEvent(
+        { messageId: message.id, reportedAtMs: now, acceptedAtMs: message.acceptedAtMs, to: message.to, from: message.from, clientReference: message.clientReference },
+        { outcome: SubmitOutcome.FAILED, reasonCode: err.code, reason: err.message },
+      ),
     };
   }
 }

@@ -14,8 +14,8 @@ import { databaseUrlWithName, ensureDatabase, migrate, parseDatabaseUrl } from '
 import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry, type Registry } from '@smsgw/shared/util-metrics';
-import { Channel, MessageAccepted, MessageStatus, SendRequest, SubmitOutcome, SubmitReport, heldForSchedule } from '@smsgw/shared/util-proto';
-import { projectAccepted, projectSubmitReports } from '@smsgw/status/data-access-store';
+import { Channel, MessageAccepted, MessageStatus, SendRequest, SubmitEvent, SubmitOutcome, heldForSchedule } from '@smsgw/shared/util-proto';
+import { projectAccepted, projectSubmitEvents } from '@smsgw/status/data-access-store';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ let consumer: Consumer;
 let accountId: string;
 const accountName = `hold-${run}`;
 const accepted: MessageAccepted[] = [];
-const reports: SubmitReport[] = [];
+const reports: SubmitEvent[] = [];
 const adminMetadata = new Metadata();
 adminMetadata.set('authorization', `Bearer ${ADMIN_TOKEN}`);
 
@@ -91,7 +91,7 @@ beforeAll(async () => {
     eachMessage: async ({ topic, message }) => {
       if (!message.value) return;
       if (topic === TOPICS.accepted.name) accepted.push(MessageAccepted.decode(message.value));
-      else reports.push(SubmitReport.decode(message.value));
+      else reports.push(SubmitEvent.decode(message.value));
     },
   });
 });
@@ -148,7 +148,7 @@ describe('SMS-pumping protection, mode "hold"', () => {
     expect(await admin.releaseHeldMessages({ ids: [heldIds[0]], account: '', country: '' }, adminMetadata)).toEqual({ ids: [] }); // released once
 
     // The account is prepaid: the other held ones have reservations (as accept made them). Reject
-    // the account's GB holds: FAILED with the reason on sms.submitted.v1, reservations refunded.
+    // the account's GB holds: FAILED with the reason on sms.submitted.v2, reservations refunded.
     await creditAccount(pool, accountId, 1_000_000, 'EUR');
     await reserveSpend(pool, heldIds.slice(1, 3).map((messageId) => ({ accountId, messageId, amountMicros: 50_000, currency: 'EUR' })));
     expect((await getBalance(pool, accountId))?.balanceMicros).toBe(900_000);
@@ -156,8 +156,8 @@ describe('SMS-pumping protection, mode "hold"', () => {
     expect([...rejected.ids].sort()).toEqual(heldIds.slice(1).sort());
     expect(await getBalance(pool, accountId)).toMatchObject({ balanceMicros: 1_000_000, reservedMicros: 0 });
     const failed = await until('the FAILED reports', () => reports.filter((r) => heldIds.includes(r.messageId)), (r) => r.length === 3);
-    expect(failed.every((r) => r.outcome === SubmitOutcome.FAILED && r.segmentIndex === -1 && r.reasonCode === PUMPING_HOLD.rejectedCode)).toBe(true);
-    await projectSubmitReports(pool, failed);
+    expect(failed.every((r) => r.subject?.$case === 'message' && r.subject.value.outcome === SubmitOutcome.FAILED && r.subject.value.reasonCode === PUMPING_HOLD.rejectedCode)).toBe(true);
+    await projectSubmitEvents(pool, failed);
     expect(await statusOf(heldIds[1])).toEqual({ status: MessageStatus.FAILED, reason_code: PUMPING_HOLD.rejectedCode });
     expect((await admin.listHeldMessages({ account: accountName, country: '', limit: 0 }, adminMetadata)).total).toBe(0);
     expect(await metric('smsgw_pumping_holds_total')).toMatchObject({ held: 4, released: 1, rejected: 3 });
@@ -172,7 +172,7 @@ describe('SMS-pumping protection, mode "hold"', () => {
     await until('the holds', () => admin.listHeldMessages({ account: accountName, country: 'GB', limit: 0 }, adminMetadata), (l) => l.total === heldIds.length);
     await pool.query(`UPDATE scheduled_messages SET send_at = now() - interval '1 second' WHERE message_id = $1`, [expiring]);
     const report = await until('the expiry', () => reports.find((r) => r.messageId === expiring), (r) => r !== undefined, 45_000); // checked every 5 s; slower on a loaded machine
-    expect(report).toMatchObject({ outcome: SubmitOutcome.FAILED, reasonCode: PUMPING_HOLD.expiredCode });
+    expect(report?.subject).toMatchObject({ $case: 'message', value: { outcome: SubmitOutcome.FAILED, reasonCode: PUMPING_HOLD.expiredCode } });
     expect(await store.cancel(rest[0])).toBe('canceled');
     expect(await store.cancel(expiring)).toBe('released'); // final already: nothing to cancel
     expect(await admin.listHeldMessages({ account: accountName, country: 'GB', limit: 1 }, adminMetadata)).toMatchObject({ total: heldIds.length - 2, messages: [expect.anything()] });

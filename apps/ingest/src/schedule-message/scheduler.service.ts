@@ -3,7 +3,7 @@ import { TOPICS, startFetchConsumer, type ConsumedFetch } from '@smsgw/shared/da
 import { CONFIG, HealthRegistry, LOGGER, METRICS } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
 import { counter, gauge, histogram, type Registry } from '@smsgw/shared/util-metrics';
-import { MessageAccepted, SubmitOutcome, SubmitReport, heldByPumping, heldForSchedule, WHOLE_MESSAGE } from '@smsgw/shared/util-proto';
+import { MessageAccepted, SubmitOutcome, heldByPumping, heldForSchedule, messageEvent } from '@smsgw/shared/util-proto';
 import { closeReservations, findOpenReservations } from '@smsgw/accounts/data-access-store';
 import { PUMPING_HOLD, closeReservation, type Closing } from '@smsgw/accounts/domain';
 import type { Consumer, Kafka } from 'kafkajs';
@@ -71,13 +71,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
 
   /**
    * Cancels a scheduled message that has not been released; true when it is (now) canceled.
-   * The CANCELED report goes to sms.submitted.v1 for the status store, again on a repeated cancel
+   * The CANCELED event goes to sms.submitted.v2 for the status store, again on a repeated cancel
    * (in case the first report was not published).
    */
   async cancel(messageId: string): Promise<boolean> {
     const result = await this.store.cancel(messageId);
     if (result === 'released') return false;
-    const value = SubmitReport.create({ messageId, segmentIndex: WHOLE_MESSAGE, outcome: SubmitOutcome.CANCELED, reasonCode: 'CANCELED', reason: 'canceled by the client before its send time', reportedAtMs: Date.now() });
+    const value = messageEvent({ messageId, reportedAtMs: Date.now() }, { outcome: SubmitOutcome.CANCELED, reasonCode: 'CANCELED', reason: 'canceled by the client before its send time' });
     await this.producer.sendMany([{ topic: TOPICS.submitted, key: messageId, value }]);
     if (result === 'canceled') this.events.inc({ event: 'canceled' });
     return true;
@@ -160,7 +160,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     await closeReservations(db, refunds);
     const reportedAtMs = Date.now();
     await this.producer.sendMany(
-      taken.map((t) => ({ topic: TOPICS.submitted, key: t.messageId, value: SubmitReport.create({ messageId: t.messageId, segmentIndex: WHOLE_MESSAGE, outcome: SubmitOutcome.FAILED, reasonCode, reason, reportedAtMs }) })),
+      taken.map((t) => ({ topic: TOPICS.submitted, key: t.messageId, value: messageEvent({ messageId: t.messageId, reportedAtMs }, { outcome: SubmitOutcome.FAILED, reasonCode, reason }) })),
     );
     this.holds.inc({ event: why }, taken.length);
     return new Map(taken.map((t) => [t.messageId, 'rejected' as const]));

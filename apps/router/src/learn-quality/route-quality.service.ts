@@ -8,7 +8,7 @@ import type { RouterEnv } from '../env';
 import { RouterMetrics } from '../router.metrics';
 
 /**
- * The quality routing reads: learned from sms.status.v1, sms.submitted.v1 and
+ * The quality routing reads: learned from sms.status.v1, sms.submitted.v2 and
  * sms.carrier-health.v1 by this replica's own consumer, frozen into a snapshot every
  * ROUTE_QUALITY_REFRESH_MS; breaker moves are logged and exported per carrier.
  */

@@ -6,7 +6,7 @@ import { createPool } from '@smsgw/shared/data-access-db';
 import { consumerLiveness, OUTBOUND_LANES, TOPICS, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { SubmitOutcome, pipelineStartMs, type MessageEncoded, type OutboundMessage, type RetryRequest, type SubmitReport } from '@smsgw/shared/util-proto';
+import { SubmitOutcome, pipelineStartMs, type MessageEncoded, type OutboundMessage, type RetryRequest, type SubmitEvent } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { RouterEnv } from '../env';
@@ -21,7 +21,7 @@ const rateCardNames = (state: RoutingConfigState) => state.rates.cards.map((c) =
 
 /**
  * sms.encoded.v1 and sms.retry.v1 → sms.outbound.<carrier>[.priority].v1 (by traffic class) plus a ROUTED report (the decision
- * and its price) on sms.submitted.v1, or FAILED (NO_ROUTE, ROUTING.NO_CARRIER) there.
+ * and its price) on sms.submitted.v2, or FAILED (NO_ROUTE, ROUTING.NO_CARRIER) there.
  */
 @Injectable()
 export class RouteMessageConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
@@ -119,8 +119,8 @@ export class RouteMessageConsumer implements OnApplicationBootstrap, BeforeAppli
     await this.producer.sendMany(out);
     for (const event of out) {
       if (event.topic.name === TOPICS.submitted.name) {
-        const report = event.value as SubmitReport;
-        if (report.outcome === SubmitOutcome.FAILED) this.metrics.failed.inc({ reason: report.reasonCode });
+        const about = (event.value as SubmitEvent).subject?.value;
+        if (about?.outcome === SubmitOutcome.FAILED) this.metrics.failed.inc({ reason: about.reasonCode });
       } else {
         const outbound = event.value as OutboundMessage;
         this.metrics.routed.inc({ carrier: outbound.carrierId, attempt: outbound.attempt === 1 ? 'first' : 'failover' });

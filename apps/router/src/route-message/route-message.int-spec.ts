@@ -12,7 +12,7 @@ import { loadConfig } from '@smsgw/shared/util-config';
 import { createLogger } from '@smsgw/shared/util-logging';
 import { createMetricsRegistry } from '@smsgw/shared/util-metrics';
 const registry = createMetricsRegistry('router');
-import { Encoding, MessageAccepted, MessageEncoded, MessageStatus, OutboundMessage, Priority, RetryRequest, StatusEvent, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, MessageEncoded, MessageStatus, OutboundMessage, Priority, RetryRequest, StatusEvent, SubmitOutcome, segmentEvent, type MessageReport, type SubmitEvent } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +52,7 @@ const consumers: Consumer[] = [];
 const outbound: OutboundMessage[] = [];
 /** What reached the carriers' bulk (marketing) lane; `outbound` is their priority lane. */
 const bulk: OutboundMessage[] = [];
-const reports: SubmitReport[] = [];
+const reports: SubmitEvent[] = [];
 
 async function collect<T>(topic: Topic<T>, into: T[]): Promise<void> {
   const consumer = kafka.consumer({ groupId: `router-it-${run}-${topic.name}` });
@@ -77,7 +77,12 @@ const encoded = (to: string, over: Partial<MessageAccepted> = {}) =>
   MessageEncoded.create({ message: MessageAccepted.create({ id: `m-${run}-${++n}`, to, from: 'ACME', acceptedAtMs: Date.now(), priority: Priority.NORMAL, ...over }), segmentCount: 2, encoding: Encoding.GSM7 });
 const send = (e: MessageEncoded) => producer.sendMany([{ topic: TOPICS.encoded, key: e.message!.id, value: e }]);
 const outboundOf = (id: string, attempt = 1) => waitFor(`outbound ${id}`, () => outbound.find((o) => o.encoded?.message?.id === id && o.attempt === attempt));
-const reportOf = (id: string, outcome: SubmitOutcome, attempt = 1) => waitFor(`report ${id}`, () => reports.find((r) => r.messageId === id && r.outcome === outcome && (outcome !== SubmitOutcome.ROUTED || r.route?.attempt === attempt)));
+/** The router's event about the whole message with this outcome (ROUTED: of this attempt). */
+const reportOf = (id: string, outcome: SubmitOutcome, attempt = 1) =>
+  waitFor(`report ${id}`, (): MessageReport | undefined => {
+    const r = reports.find((e) => e.messageId === id && e.subject?.$case === 'message' && e.subject.value.outcome === outcome && (outcome !== SubmitOutcome.ROUTED || e.subject.value.route?.attempt === attempt));
+    return r?.subject?.$case === 'message' ? r.subject.value : undefined;
+  });
 const rateCard = (carrier: string, currency: string, entries: [string, string, number][]) => ({ carrier, currency, effectiveAtMs: Date.now() - 1000, entries: entries.map(([prefix, country, priceMicros]) => ({ prefix, country, network: '', priceMicros })) });
 /** Before the router starts: version 1 (the bootstrap from the file) pins it. */
 const card = (carrier: string, currency: string, entries: [string, string, number][]) => importRateCard(pool, rateCard(carrier, currency, entries));
@@ -116,9 +121,13 @@ describe('router (Kafka, PostgreSQL)', () => {
     expect(await outboundOf(uk.message!.id)).toMatchObject({ carrierId: cheap, routeId: 'uk', pricePerSegmentMicros: 12_000, totalMicros: 24_000, currency: 'EUR', triedCarriers: [cheap] });
     expect((await reportOf(uk.message!.id, SubmitOutcome.ROUTED)).route).toMatchObject({ ruleId: 'uk', carrierId: cheap, pricePerSegmentMicros: 12_000, totalMicros: 24_000, currency: 'EUR', attempt: 1 });
     expect(await outboundOf(de.message!.id)).toMatchObject({ carrierId: pinned, routeId: 'pin-de', pricePerSegmentMicros: 40_000, currency: 'GBP' });
-    expect(await reportOf(nowhere.message!.id, SubmitOutcome.FAILED)).toMatchObject({ segmentIndex: -1, reasonCode: 'NO_ROUTE' });
+    expect(await reportOf(nowhere.message!.id, SubmitOutcome.FAILED)).toMatchObject({ reasonCode: 'NO_ROUTE' });
     const cost = await registry.getSingleMetric('smsgw_route_cost_micros_total')?.get();
     expect(cost?.values.find((v) => v.labels.carrier === cheap && v.labels.currency === 'EUR')?.value).toBe(24_000);
+    // Counted once the batch's events are acknowledged: just after the report is visible.
+    const noRoute = async () => (await registry.getSingleMetric('smsgw_messages_route_failed_total')?.get())?.values.find((v) => v.labels.reason === 'NO_ROUTE')?.value ?? 0;
+    for (const until = Date.now() + 10_000; (await noRoute()) < 1 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+    expect(await noRoute()).toBeGreaterThanOrEqual(1);
   });
 
   it('marketing (priority LOW) goes to the carrier bulk lane, the rest to its priority lane', async () => {
@@ -175,7 +184,7 @@ describe('router (Kafka, PostgreSQL)', () => {
       const events = Array.from({ length: 10 }, (_, i) => {
         const id = `r-${run}-${++k}`;
         return [
-          { topic: TOPICS.submitted, key: id, value: SubmitReport.create({ messageId: id, segmentIndex: 0, segmentCount: 1, carrierId: pinned, outcome: SubmitOutcome.SUBMITTED, to: '+447711123456', reportedAtMs: now - 2_000 }) },
+          { topic: TOPICS.submitted, key: id, value: segmentEvent({ messageId: id, segmentCount: 1, to: '+447711123456', reportedAtMs: now - 2_000 }, { index: 0, carrierId: pinned, outcome: SubmitOutcome.SUBMITTED }) },
           { topic: TOPICS.status, key: id, value: StatusEvent.create({ messageId: id, carrierId: pinned, status: i < 4 ? MessageStatus.UNDELIVERED : MessageStatus.DELIVERED, occurredAtMs: now, acceptedAtMs: now - 3_000 }) },
         ];
       }).flat();

@@ -1,6 +1,6 @@
 import { ALL_CARRIERS_UP, OfflineNumberLookup, RateBook, compileRules } from '@smsgw/routing/domain';
 import { TOPICS, outboundTopic, prefixed } from '@smsgw/shared/data-access-kafka';
-import { Encoding, MessageAccepted, MessageEncoded, OutboundMessage, Priority, RetryRequest, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, MessageEncoded, OutboundMessage, Priority, RetryRequest, SubmitOutcome, type SubmitEvent } from '@smsgw/shared/util-proto';
 import { rerouteMessage, routeMessage, type RoutingState } from './route-message';
 
 const state: RoutingState = {
@@ -27,7 +27,7 @@ describe('routeMessage', () => {
     expect(out.topic.name).toBe(outboundTopic('uk-a', 'priority').name); // NORMAL is transactional
     expect(out.value).toMatchObject({ carrierId: 'uk-a', routeId: 'uk', attempt: 1, triedCarriers: ['uk-a'], pricePerSegmentMicros: 3000, totalMicros: 6000, currency: 'EUR' });
     expect(routed.topic.name).toBe(TOPICS.submitted.name);
-    expect(routed.value as SubmitReport).toMatchObject({ messageId: 'm1', segmentIndex: -1, outcome: SubmitOutcome.ROUTED, carrierId: 'uk-a', route: { ruleId: 'uk', carrierId: 'uk-a', pricePerSegmentMicros: 3000, totalMicros: 6000, currency: 'EUR', attempt: 1 } });
+    expect(routed.value as SubmitEvent).toMatchObject({ messageId: 'm1', subject: { $case: 'message', value: { outcome: SubmitOutcome.ROUTED, carrierId: 'uk-a', route: { ruleId: 'uk', carrierId: 'uk-a', pricePerSegmentMicros: 3000, totalMicros: 6000, currency: 'EUR', attempt: 1 } } } });
   });
 
   it('reads the traffic class from the priority', () => {
@@ -45,7 +45,7 @@ describe('routeMessage', () => {
     const out = route('+15551234567');
     expect(out).toHaveLength(1);
     expect(out[0].topic.name).toBe(TOPICS.submitted.name);
-    expect(out[0].value as SubmitReport).toMatchObject({ messageId: 'm1', segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' });
+    expect(out[0].value as SubmitEvent).toMatchObject({ messageId: 'm1', subject: { $case: 'message', value: { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' } } });
   });
 });
 
@@ -57,12 +57,12 @@ describe('rerouteMessage', () => {
     const [out, routed] = rerouteMessage(RetryRequest.create({ outbound: first, reasonCode: 'SMPP.ESME_RSYSERR' }), dest, state);
     expect(out.topic.name).toBe(outboundTopic('uk-b', 'priority').name); // a retry keeps its lane
     expect(out.value).toMatchObject({ carrierId: 'uk-b', attempt: 2, triedCarriers: ['uk-a', 'uk-b'], currency: 'GBP' });
-    expect((routed.value as SubmitReport).route).toMatchObject({ carrierId: 'uk-b', attempt: 2, pricePerSegmentMicros: 3500 });
+    expect((routed.value as SubmitEvent).subject).toMatchObject({ $case: 'message', value: { route: { carrierId: 'uk-b', attempt: 2, pricePerSegmentMicros: 3500 } } });
   });
 
   it('fails with the carrier reason when every carrier was tried', () => {
     const second = rerouteMessage(RetryRequest.create({ outbound: first }), dest, state)[0].value as OutboundMessage;
     const out = rerouteMessage(RetryRequest.create({ outbound: second, reasonCode: 'SMPP.ESME_RSYSERR', reason: 'system error' }), dest, state);
-    expect(out[0].value as SubmitReport).toMatchObject({ outcome: SubmitOutcome.FAILED, reasonCode: 'SMPP.ESME_RSYSERR', route: { ruleId: 'uk' } });
+    expect((out[0].value as SubmitEvent).subject).toMatchObject({ $case: 'message', value: { outcome: SubmitOutcome.FAILED, reasonCode: 'SMPP.ESME_RSYSERR', route: { ruleId: 'uk' } } });
   });
 });

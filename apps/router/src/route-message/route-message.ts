@@ -1,6 +1,6 @@
 import { chooseRoute, trafficClassOfPriority, type CarrierHealthView, type Destination, type RateBook, type RouteDecision, type RouteRequest, type RouteRules } from '@smsgw/routing/domain';
 import { TOPICS, laneOfPriority, outboundTopic, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { MessageEncoded, OutboundMessage, RetryRequest, RouteCharge, SubmitOutcome, SubmitReport, encodingName, WHOLE_MESSAGE } from '@smsgw/shared/util-proto';
+import { MessageEncoded, OutboundMessage, RetryRequest, RouteCharge, SubmitOutcome, encodingName, messageEvent, type MessageReport } from '@smsgw/shared/util-proto';
 
 /** What the router routes with: one routing configuration version (rules and rate cards, swapped whole) and the learned quality. */
 export interface RoutingState {
@@ -25,23 +25,15 @@ export function routeRequest(encoded: MessageEncoded, destination: Destination, 
   };
 }
 
-function report(encoded: MessageEncoded, fields: Partial<SubmitReport>, now: number): OutgoingEvent {
+function report(encoded: MessageEncoded, fields: Partial<MessageReport>, now: number): OutgoingEvent {
   const m = encoded.message!;
   return {
     topic: TOPICS.submitted,
     key: m.id,
-    value: SubmitReport.create({
-      messageId: m.id,
-      segmentIndex: WHOLE_MESSAGE,
-      segmentCount: encoded.segmentCount,
-      reportedAtMs: now,
-      acceptedAtMs: m.acceptedAtMs,
-      encoding: encoded.encoding,
-      to: m.to,
-      from: m.from,
-      clientReference: m.clientReference,
-      ...fields,
-    }),
+    value: messageEvent(
+      { messageId: m.id, segmentCount: encoded.segmentCount, reportedAtMs: now, acceptedAtMs: m.acceptedAtMs, encoding: encoded.encoding, to: m.to, from: m.from, clientReference: m.clientReference },
+      fields,
+    ),
   };
 }
 

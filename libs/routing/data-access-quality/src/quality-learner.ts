@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { QualityBook, QualitySnapshot, type NumberLookup, type QualitySettings } from '@smsgw/routing/domain';
 import { TOPICS, decodeBatch, ensureTopics, startFetchConsumer, topicSpecs, type ConsumedFetch, type TopicLayout } from '@smsgw/shared/data-access-kafka';
 import type { Logger } from '@smsgw/shared/util-logging';
-import type { StatusEvent, SubmitReport } from '@smsgw/shared/util-proto';
+import type { StatusEvent, SubmitEvent } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { ResultTracker } from './result-tracker';
 
@@ -21,11 +21,12 @@ export interface QualityLearnerOptions {
 }
 
 /**
- * Learns route quality from sms.status.v1, sms.submitted.v1 and sms.carrier-health.v1. Every
+ * Learns route quality from sms.status.v1, sms.submitted.v2 and sms.carrier-health.v1. Every
  * replica must see the whole stream (each routes all destinations), so the group is the
  * replica's own (host and pid), starting at the end of the topics: a new replica learns from
  * what happens after it starts, and a replica's group is left behind when it stops (the broker
- * drops it after offsets.retention.minutes). One fetch: one destination lookup for all of it.
+ * drops it after offsets.retention.minutes), so the retired sms.submitted.v1 needs no reading. One
+ * fetch: one destination lookup for all of it.
  */
 export class QualityLearner {
   private readonly book: QualityBook;
@@ -92,7 +93,7 @@ export class QualityLearner {
   }
 
   private async learn(fetch: ConsumedFetch): Promise<void> {
-    const reports: SubmitReport[] = [];
+    const reports: SubmitEvent[] = [];
     const statuses: StatusEvent[] = [];
     let undecodable = 0;
     for (const batch of fetch.batches) {

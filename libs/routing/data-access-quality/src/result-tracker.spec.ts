@@ -1,11 +1,11 @@
 import { DEFAULT_QUALITY_SETTINGS, QualityBook, type Destination } from '@smsgw/routing/domain';
-import { MessageStatus, StatusEvent, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
+import { MessageStatus, StatusEvent, SubmitOutcome, messageEvent, segmentEvent } from '@smsgw/shared/util-proto';
 import { ResultTracker } from './result-tracker';
 
 const T0 = 5_000_000;
 const o2: Destination = { e164: '+447711123456', country: 'GB', network: '234-10', networkName: 'O2', numberType: '' };
-const routed = (id: string, carrier: string) => SubmitReport.create({ messageId: id, segmentIndex: -1, carrierId: carrier, outcome: SubmitOutcome.ROUTED, to: o2.e164, reportedAtMs: T0 });
-const segment = (id: string, carrier: string, outcome: SubmitOutcome, at = T0 + 100) => SubmitReport.create({ messageId: id, segmentIndex: 0, carrierId: carrier, outcome, to: o2.e164, reportedAtMs: at });
+const routed = (id: string, carrier: string) => messageEvent({ messageId: id, to: o2.e164, reportedAtMs: T0 }, { carrierId: carrier, outcome: SubmitOutcome.ROUTED });
+const segment = (id: string, carrier: string, outcome: SubmitOutcome, at = T0 + 100) => segmentEvent({ messageId: id, to: o2.e164, reportedAtMs: at }, { index: 0, carrierId: carrier, outcome });
 const final = (id: string, carrier: string, status: MessageStatus, at: number) => StatusEvent.create({ messageId: id, carrierId: carrier, status, occurredAtMs: at, acceptedAtMs: T0 - 1_000 });
 
 describe('ResultTracker', () => {
@@ -30,7 +30,7 @@ describe('ResultTracker', () => {
     const book = new QualityBook(DEFAULT_QUALITY_SETTINGS);
     const t = new ResultTracker(book, 2);
     t.submitted(segment('x', 'a', SubmitOutcome.FAILED), o2);
-    t.submitted(SubmitReport.create({ messageId: 'y', segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' }), undefined);
+    t.submitted(messageEvent({ messageId: 'y' }, { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' }), undefined);
     for (const id of ['p', 'q', 'r']) t.submitted(routed(id, 'b'), o2);
     expect(t.pendingCount).toBe(2);
     t.status(final('p', 'b', MessageStatus.DELIVERED, T0 + 5_000)); // forgotten: counts for the carrier only, latency from acceptance

@@ -1,5 +1,5 @@
 import type { Destination, QualityBook } from '@smsgw/routing/domain';
-import { MessageStatus, SubmitOutcome, pipelineStartMs, type CarrierHealth, type StatusEvent, type SubmitReport, isWholeMessage } from '@smsgw/shared/util-proto';
+import { MessageStatus, SubmitOutcome, pipelineStartMs, type CarrierHealth, type StatusEvent, type SubmitEvent } from '@smsgw/shared/util-proto';
 
 const FINAL: Partial<Record<MessageStatus, boolean>> = {
   [MessageStatus.DELIVERED]: true,
@@ -14,7 +14,7 @@ export const destinationKey = (d: Destination | undefined) => d?.network || d?.c
 /**
  * Turns the gateway's events into quality observations. sms.status.v1 names the carrier but not
  * the destination, so a message's destination and submit time are remembered from its submit
- * reports until its final status (at most `pendingMax` messages, the oldest forgotten first; a
+ * events until its final status (at most `pendingMax` messages, the oldest forgotten first; a
  * status whose message is forgotten counts for the carrier as a whole, its latency from acceptance).
  */
 export class ResultTracker {
@@ -29,22 +29,27 @@ export class ResultTracker {
     return this.pending.size;
   }
 
-  /** Whether the report needs the destination looked up (so the caller batches the lookups). */
-  static wantsDestination(r: SubmitReport): boolean {
-    return !!r.carrierId && !!r.to && (r.outcome === SubmitOutcome.ROUTED || r.segmentIndex === 0 || isWholeMessage(r));
+  /** Whether the event needs the destination looked up (so the caller batches the lookups). */
+  static wantsDestination(e: SubmitEvent): boolean {
+    if (!e.subject?.value.carrierId || !e.to) return false;
+    return e.subject.$case === 'message' || e.subject.value.index === 0;
   }
 
-  submitted(r: SubmitReport, destination: Destination | undefined): void {
-    if (!r.carrierId) return; // the router's FAILED (no route) and ingest's CANCELED name no carrier
-    const known = this.pending.get(r.messageId);
+  submitted(e: SubmitEvent, destination: Destination | undefined): void {
+    const subject = e.subject;
+    if (!subject?.value.carrierId) return; // the router's FAILED (no route) and ingest's CANCELED name no carrier
+    const known = this.pending.get(e.messageId);
     const dest = destination ? destinationKey(destination) : (known?.destination ?? '');
-    if (r.outcome === SubmitOutcome.ROUTED) return this.remember(r.messageId, dest, r.reportedAtMs);
-    if (isWholeMessage(r)) return;
-    if (r.outcome === SubmitOutcome.SUBMITTED) {
-      if (r.segmentIndex === 0) this.remember(r.messageId, dest, r.reportedAtMs); // receipt latency counts from the submit
-      this.book.observe({ kind: 'submit', carrier: r.carrierId, destination: dest, atMs: r.reportedAtMs, error: false });
-    } else if (r.outcome === SubmitOutcome.FAILED || r.outcome === SubmitOutcome.RETRYING || r.outcome === SubmitOutcome.UNKNOWN) {
-      this.book.observe({ kind: 'submit', carrier: r.carrierId, destination: dest, atMs: r.reportedAtMs, error: true });
+    if (subject.$case === 'message') {
+      if (subject.value.outcome === SubmitOutcome.ROUTED) this.remember(e.messageId, dest, e.reportedAtMs);
+      return;
+    }
+    const { carrierId: carrier, outcome, index } = subject.value;
+    if (outcome === SubmitOutcome.SUBMITTED) {
+      if (index === 0) this.remember(e.messageId, dest, e.reportedAtMs); // receipt latency counts from the submit
+      this.book.observe({ kind: 'submit', carrier, destination: dest, atMs: e.reportedAtMs, error: false });
+    } else if (outcome === SubmitOutcome.FAILED || outcome === SubmitOutcome.UNKNOWN) {
+      this.book.observe({ kind: 'submit', carrier, destination: dest, atMs: e.reportedAtMs, error: true });
     }
   }
 

@@ -11,6 +11,7 @@ import {
   SendRequest,
   StatusEvent,
   SubmitRejected,
+  SubmitEvent,
   SubmitJournalRecord,
   SubmitReport,
 } from '@smsgw/shared/util-proto';
@@ -42,7 +43,12 @@ export const TOPICS = {
   accepted: topic('sms.accepted.v1', MessageAccepted),
   encoded: topic('sms.encoded.v1', MessageEncoded),
   retry: topic('sms.retry.v1', RetryRequest),
-  submitted: topic('sms.submitted.v1', SubmitReport),
+  submitted: topic('sms.submitted.v2', SubmitEvent),
+  /**
+   * Retired: what releases before sms.submitted.v2 wrote. The dlr-processor still reads it (as
+   * SubmitEvents, submitEventFromV1) so an upgrade loses nothing in flight; nothing writes it.
+   */
+  submittedV1: topic('sms.submitted.v1', SubmitReport),
   dlrRaw: topic('sms.dlr.raw.v1', RawReceipt),
   status: topic('sms.status.v1', StatusEvent),
   /** Status events whose webhook could not be delivered (headers: url, reason, attempts), for replay. */

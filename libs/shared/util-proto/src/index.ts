@@ -8,4 +8,4 @@ export * from './timestamps';
 export { PROTO_ROOT, SMS_PROTO_FILES } from './proto-files';
 export * from './schedule';
 export * from './encodings';
-export * from './whole-message';
+export * from './submit-events';

@@ -1,7 +1,7 @@
-// What the connector reports about one message it was given: every sms.submitted.v1 report (and
+// What the connector reports about one message it was given: every sms.submitted.v2 event (and
 // the sms.retry.v1 request of a failover) comes from submitReports, so the rules for each outcome
 // are in one place. Pure; the connector publishes what it returns.
-import { Encoding, RetryRequest, SubmitOutcome, SubmitReport, type OutboundMessage, WHOLE_MESSAGE } from '@smsgw/shared/util-proto';
+import { Encoding, RetryRequest, SubmitOutcome, messageEvent, segmentEvent, type MessageReport, type OutboundMessage, type SegmentReport, type SubmitEvent, type SubmitEventHeader } from '@smsgw/shared/util-proto';
 import { commandStatusName } from '@smsgw/smpp/util-wire';
 import { smppReasonCode } from './submit-status';
 import type { JournalOutcome, UnknownOutcomePolicy } from './submit-journal';
@@ -48,14 +48,14 @@ export interface ReportPolicy {
 }
 
 export interface SubmitReports {
-  /** For sms.submitted.v1, keyed by message id. */
-  reports: SubmitReport[];
+  /** For sms.submitted.v2, keyed by message id. */
+  reports: SubmitEvent[];
   /** For sms.retry.v1 (published before the reports): the message goes to another carrier. */
   retry?: RetryRequest;
 }
 
 
-/** The reports of one outbound record: one per segment, or one for the whole message (segmentIndex -1). */
+/** The events of one outbound record: one per segment, or one about the whole message. */
 export function submitReports(submission: MessageSubmission, policy: ReportPolicy): SubmitReports {
   const { carrierId, nowMs } = policy;
   switch (submission.kind) {
@@ -64,10 +64,7 @@ export function submitReports(submission: MessageSubmission, policy: ReportPolic
     case 'undecodable':
       return {
         reports: [
-          report(policy, undefined, undefined, {
-            messageId: submission.messageId,
-            segmentIndex: WHOLE_MESSAGE,
-            segmentCount: 0,
+          wholeMessage(policy, header(policy, submission.messageId, undefined), {
             outcome: SubmitOutcome.FAILED,
             reasonCode: 'CONNECTOR.UNDECODABLE',
             reason: `the outbound event could not be decoded: ${submission.error}`,
@@ -75,13 +72,14 @@ export function submitReports(submission: MessageSubmission, policy: ReportPolic
         ],
       };
     case 'invalid':
-      return { reports: [report(policy, submission.outbound, undefined, { messageId: submission.messageId, segmentIndex: WHOLE_MESSAGE, outcome: SubmitOutcome.FAILED, reasonCode: 'CONNECTOR.INVALID_EVENT', reason: 'the outbound event carries no encoded message' })] };
+      return { reports: [wholeMessage(policy, header(policy, submission.messageId, submission.outbound), { outcome: SubmitOutcome.FAILED, reasonCode: 'CONNECTOR.INVALID_EVENT', reason: 'the outbound event carries no encoded message' })] };
     case 'unrenderable':
-      return { reports: [report(policy, submission.outbound, undefined, { messageId: submission.messageId, segmentIndex: WHOLE_MESSAGE, outcome: SubmitOutcome.FAILED, reasonCode: submission.reasonCode, reason: submission.reason })] };
+      return { reports: [wholeMessage(policy, header(policy, submission.messageId, submission.outbound), { outcome: SubmitOutcome.FAILED, reasonCode: submission.reasonCode, reason: submission.reason })] };
     case 'sent':
       break;
   }
   const { messageId, outbound, encoding, segmentCount, outcomes } = submission;
+  const sent = header(policy, messageId, outbound, encoding, segmentCount);
   const first = outcomes[0];
   if (first?.kind === 'rejected') {
     const status = first.commandStatus;
@@ -91,17 +89,15 @@ export function submitReports(submission: MessageSubmission, policy: ReportPolic
       return {
         retry: RetryRequest.create({ outbound: { ...outbound, triedCarriers }, reasonCode: smppReasonCode(status), reason: `${carrierId} answered ${name} to submit_sm`, failedAtMs: nowMs }),
         reports: [
-          report(policy, outbound, encoding, { messageId, segmentIndex: WHOLE_MESSAGE, segmentCount, outcome: SubmitOutcome.RETRYING, commandStatus: status, reasonCode: smppReasonCode(status), reason: `${name}: handed to the router for another carrier` }),
+          wholeMessage(policy, sent, { outcome: SubmitOutcome.RETRYING, commandStatus: status, reasonCode: smppReasonCode(status), reason: `${name}: handed to the router for another carrier` }),
         ],
       };
     }
     // Nothing after the first went out: every part fails with its status.
     return {
       reports: Array.from({ length: segmentCount }, (_, i) =>
-        report(policy, outbound, encoding, {
-          messageId,
-          segmentIndex: i,
-          segmentCount,
+        segment(policy, sent, {
+          index: i,
           outcome: SubmitOutcome.FAILED,
           commandStatus: i === 0 ? status : 0,
           reasonCode: smppReasonCode(status),
@@ -110,15 +106,19 @@ export function submitReports(submission: MessageSubmission, policy: ReportPolic
       ),
     };
   }
-  return { reports: outcomes.map((outcome, segmentIndex) => report(policy, outbound, encoding, { messageId, segmentIndex, segmentCount, ...segmentFields(outcome, segmentIndex, segmentCount, policy) })) };
+  return {
+    reports: outcomes.map((outcome, index) =>
+      // A submitted part carries its own submit_sm_resp time, not the whole message's: the
+      // dlr-processor tells a reused SMSC id's receipts apart by when they came relative to it.
+      segment(policy, outcome.kind === 'submitted' ? { ...sent, reportedAtMs: outcome.respondedAtMs } : sent, { index, ...segmentFields(outcome, index, segmentCount, policy) }),
+    ),
+  };
 }
 
-function segmentFields(outcome: SegmentOutcome, segmentIndex: number, segmentCount: number, policy: ReportPolicy): Partial<SubmitReport> {
+function segmentFields(outcome: SegmentOutcome, segmentIndex: number, segmentCount: number, policy: ReportPolicy): Partial<SegmentReport> {
   switch (outcome.kind) {
     case 'submitted':
-      // Each part's own submit_sm_resp time, not the whole message's: the dlr-processor tells a
-      // reused SMSC id's receipts apart by when they came relative to it.
-      return { outcome: SubmitOutcome.SUBMITTED, smscMessageId: outcome.smscMessageId, reportedAtMs: outcome.respondedAtMs };
+      return { outcome: SubmitOutcome.SUBMITTED, smscMessageId: outcome.smscMessageId };
     case 'rejected':
       return { outcome: SubmitOutcome.FAILED, commandStatus: outcome.commandStatus, reasonCode: smppReasonCode(outcome.commandStatus), reason: `${policy.carrierId} answered ${commandStatusName(outcome.commandStatus)} for part ${segmentIndex + 1} of ${segmentCount}` };
     case 'unknown':
@@ -130,17 +130,20 @@ function segmentFields(outcome: SegmentOutcome, segmentIndex: number, segmentCou
   }
 }
 
-/** A report with the message's own fields (empty when the record could not be read). */
-function report(policy: ReportPolicy, outbound: OutboundMessage | undefined, encoding: Encoding | undefined, fields: Partial<SubmitReport>): SubmitReport {
+/** The message's own fields of its events (empty when the record could not be read). */
+function header(policy: ReportPolicy, messageId: string, outbound: OutboundMessage | undefined, encoding?: Encoding, segmentCount = 0): SubmitEventHeader {
   const m = outbound?.encoded?.message;
-  return SubmitReport.create({
-    carrierId: policy.carrierId,
+  return {
+    messageId,
+    segmentCount,
     reportedAtMs: policy.nowMs,
     acceptedAtMs: m?.acceptedAtMs ?? 0,
     encoding: encoding ?? outbound?.encoded?.encoding ?? Encoding.UNSPECIFIED,
     to: m?.to ?? '',
     from: m?.from ?? '',
     clientReference: m?.clientReference ?? '',
-    ...fields,
-  });
+  };
 }
+
+const segment = (policy: ReportPolicy, h: SubmitEventHeader, fields: Partial<SegmentReport>): SubmitEvent => segmentEvent(h, { carrierId: policy.carrierId, ...fields });
+const wholeMessage = (policy: ReportPolicy, h: SubmitEventHeader, fields: Partial<MessageReport>): SubmitEvent => messageEvent(h, { carrierId: policy.carrierId, ...fields });

@@ -78,7 +78,7 @@ const OUTCOME_LABEL: Record<number, string> = { [SubmitOutcome.SUBMITTED]: 'subm
  * The carrier's MT traffic: consumes its two lanes, sms.outbound.<carrier>.priority.v1 (OTP,
  * transactional) and sms.outbound.<carrier>.v1 (bulk), each with its own consumer, in batches; the
  * pool sends priority segments first under the carrier's windows and TPS. Every segment's outcome
- * is journaled and reported to sms.submitted.v1 (failover requests to sms.retry.v1) before the
+ * is journaled and reported to sms.submitted.v2 (failover requests to sms.retry.v1) before the
  * batch is committed; a copy of a message already sent is committed without a second submit.
  */
 export class OutboundSubmitter {
@@ -210,7 +210,7 @@ export class OutboundSubmitter {
       const { reports, retry } = submitReports(submission, { carrierId: this.carrierId, failover: this.carrier.failover, unknownOutcome: this.carrier.unknownOutcome, nowMs: Date.now() });
       if (retry) out.push({ topic: TOPICS.retry, key: reports[0]?.messageId ?? '', value: retry });
       for (const value of reports) {
-        metrics.segment(OUTCOME_LABEL[value.outcome] ?? 'unspecified');
+        metrics.segment(OUTCOME_LABEL[value.subject?.value.outcome ?? SubmitOutcome.UNSPECIFIED] ?? 'unspecified');
         out.push({ topic: TOPICS.submitted, key: value.messageId, value });
       }
       return submission.kind !== 'withdrawn';

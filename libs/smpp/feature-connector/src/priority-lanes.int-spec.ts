@@ -78,7 +78,7 @@ describe('priority lanes (Kafka + simulator over TCP)', () => {
       await new Promise((r) => setTimeout(r, 100)); // spread over 5 s of the backlog
     }
     const otpReports = await watcher.waitFor(TOPICS.submitted, (e) => sentAt.has(e.value.messageId), (events) => events.length >= OTPS, 30_000);
-    expect(otpReports.every((e) => e.value.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
+    expect(otpReports.every((e) => e.value.subject?.value.outcome === SubmitOutcome.SUBMITTED)).toBe(true);
     const latencies = otpReports.map((e) => e.value.reportedAtMs - (sentAt.get(e.value.messageId) ?? 0)).sort((a, b) => a - b);
     const bulkSubmitted = watcher.all(TOPICS.submitted).filter((e) => bulkIds.has(e.value.messageId)).length;
     const queuedBulk = connector.pool.queuedIn('bulk');

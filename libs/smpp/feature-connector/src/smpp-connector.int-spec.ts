@@ -6,7 +6,7 @@ import { Registry } from 'prom-client';
 import { readCarriersConfig, type CarrierConfig } from '@smsgw/carriers/util-config';
 import { EventProducer, TOPICS, createKafka, ensureTopics, outboundTopic, prefixed, type OutboundLane } from '@smsgw/shared/data-access-kafka';
 import { createLogger } from '@smsgw/shared/util-logging';
-import { Encoding, MessageAccepted, OutboundMessage, SubmitOutcome, type SubmitReport } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, OutboundMessage, SubmitOutcome, type MessageReport, type SegmentReport, type SubmitEvent } from '@smsgw/shared/util-proto';
 import { startSimulator, type RunningSimulator, type SimulatorConfigInput } from '@smsgw/smpp/feature-simulator';
 import { SmppConnector } from './index';
 import { TopicWatcher, type Seen } from './testing/topic-watcher';
@@ -109,28 +109,35 @@ async function publish(carrierId: string, messages: OutboundMessage[], lane: Out
   return new Set(messages.map((m) => idOf(m)));
 }
 
+/** A submit event with its subject's fields beside the message's, for short assertions. */
+type ReportView = Omit<SubmitEvent, 'subject'> & Partial<SegmentReport & MessageReport> & { about?: 'segment' | 'message' };
+function view({ subject, ...header }: SubmitEvent): ReportView {
+  return { ...header, ...subject?.value, about: subject?.$case };
+}
+
 /** Waits until every message has a report for each of its segments (or a whole-message one). */
-function reportsFor(ids: Set<string>, timeoutMs = 30_000): Promise<Seen<SubmitReport>[]> {
-  return watcher.waitFor(
+async function reportsFor(ids: Set<string>, timeoutMs = 30_000): Promise<Seen<ReportView>[]> {
+  const seen = await watcher.waitFor(
     TOPICS.submitted,
     (e) => ids.has(e.value.messageId),
     (events) => {
       const done = new Map<string, Set<number>>();
       const counts = new Map<string, number>();
       for (const { value } of events) {
-        if (value.segmentIndex < 0) {
+        if (value.subject?.$case !== 'segment') {
           counts.set(value.messageId, 0);
           continue;
         }
         let set = done.get(value.messageId);
         if (!set) done.set(value.messageId, (set = new Set()));
-        set.add(value.segmentIndex);
+        set.add(value.subject.value.index);
         counts.set(value.messageId, value.segmentCount);
       }
       return [...ids].every((id) => counts.has(id) && (counts.get(id) === 0 || (done.get(id)?.size ?? 0) >= (counts.get(id) ?? 0)));
     },
     timeoutMs,
   );
+  return seen.map((e) => ({ ...e, value: view(e.value) }));
 }
 
 describe('SmppConnector (Kafka + simulator over TCP)', () => {
@@ -143,9 +150,9 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     expect(reports).toHaveLength(4);
     expect(reports.every((r) => r.outcome === SubmitOutcome.SUBMITTED && r.smscMessageId !== '' && r.carrierId === carrier.id)).toBe(true);
     const gsmReport = reports.find((r) => r.messageId === idOf(gsm));
-    expect(gsmReport).toMatchObject({ segmentIndex: 0, segmentCount: 1, encoding: Encoding.GSM7, to: '+447700900123', from: 'ACME', clientReference: 'ref' });
+    expect(gsmReport).toMatchObject({ index: 0, segmentCount: 1, encoding: Encoding.GSM7, to: '+447700900123', from: 'ACME', clientReference: 'ref' });
     const ucs2Reports = reports.filter((r) => r.messageId === idOf(ucs2));
-    expect(ucs2Reports.map((r) => r.segmentIndex).sort()).toEqual([0, 1, 2]);
+    expect(ucs2Reports.map((r) => r.index).sort()).toEqual([0, 1, 2]);
     expect(ucs2Reports.every((r) => r.segmentCount === 3 && r.encoding === Encoding.UCS2)).toBe(true);
 
     const smscIds = new Set(reports.map((r) => r.smscMessageId));
@@ -208,7 +215,7 @@ describe('SmppConnector (Kafka + simulator over TCP)', () => {
     const reports = (await reportsFor(ids)).map((e) => e.value);
     const of = (m: OutboundMessage) => reports.filter((r) => r.messageId === idOf(m));
     expect(of(bad)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.FAILED, reasonCode: 'SMPP.ESME_RINVDSTADR', commandStatus: 0x0b })]);
-    expect(of(retry)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.RETRYING, segmentIndex: -1, reasonCode: 'SMPP.ESME_RSYSERR' })]);
+    expect(of(retry)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.RETRYING, about: 'message', reasonCode: 'SMPP.ESME_RSYSERR' })]);
     expect(of(ok)).toEqual([expect.objectContaining({ outcome: SubmitOutcome.SUBMITTED })]);
     const retries = await watcher.waitFor(TOPICS.retry, (e) => e.key === idOf(retry), (events) => events.length >= 1);
     expect(retries[0].value).toMatchObject({ reasonCode: 'SMPP.ESME_RSYSERR', outbound: { carrierId: carrier.id, triedCarriers: [carrier.id] } });

@@ -55,7 +55,7 @@ function poolSettings(carrier: CarrierConfig, replicas: number): PoolSettings {
 
 /**
  * The connector for one carrier: the carrier's session pool (binds, windows, TPS) between an
- * OutboundSubmitter (sms.outbound.<carrier>[.priority].v1 → submit_sm → sms.submitted.v1,
+ * OutboundSubmitter (sms.outbound.<carrier>[.priority].v1 → submit_sm → sms.submitted.v2,
  * sms.retry.v1), an InboundPublisher (deliver_sm receipts → sms.dlr.raw.v1, MO → sms.inbound.v1)
  * and a CarrierHealthReporter (sms.carrier-health.v1). It owns their order at start, on a hot
  * reload of the carrier's settings, and at shutdown.

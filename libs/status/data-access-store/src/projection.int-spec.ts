@@ -2,7 +2,7 @@
 // test uses its own message and SMSC ids, so runs and other suites never collide.
 import { parseReceipt, type DeliveryReceipt, type ReceiptIdFormat } from '@smsgw/dlr/domain';
 import { createPool, migrate } from '@smsgw/shared/data-access-db';
-import { Encoding, MessageAccepted, MessageStatus as S, RouteCharge, SubmitOutcome, SubmitReport, type StatusEvent } from '@smsgw/shared/util-proto';
+import { Encoding, MessageAccepted, MessageStatus as S, RouteCharge, SubmitOutcome, messageEvent, segmentEvent, type MessageReport, type SegmentReport, type StatusEvent, type SubmitEventHeader } from '@smsgw/shared/util-proto';
 import type { Pool } from 'pg';
 import {
   countUnmatchedReceipts,
@@ -12,7 +12,7 @@ import {
   inTransaction,
   projectAccepted,
   projectReceipts,
-  projectSubmitReports,
+  projectSubmitEvents,
   type ProjectionResult,
   type Queryable,
 } from './index';
@@ -38,22 +38,21 @@ afterAll(async () => {
 const T0 = Date.now() - 60_000;
 const accepted = (id: string, over: Partial<MessageAccepted> = {}) =>
   MessageAccepted.create({ id, to: '+447700900123', from: 'ACME', text: 'hi', clientReference: `ref-${id}`, acceptedAtMs: T0, metadata: { team: 'x' }, ...over });
-const report = (id: string, index: number, count: number, over: Partial<SubmitReport> = {}) =>
-  SubmitReport.create({
-    messageId: id,
-    segmentIndex: index,
-    segmentCount: count,
-    carrierId: carrier,
-    outcome: SubmitOutcome.SUBMITTED,
-    smscMessageId: `${id}-s${index}`,
-    reportedAtMs: T0 + 1000,
-    acceptedAtMs: T0,
-    encoding: Encoding.GSM7,
-    to: '+447700900123',
-    from: 'ACME',
-    clientReference: `ref-${id}`,
-    ...over,
-  });
+const header = (id: string, count: number, over: Partial<SubmitEventHeader>): SubmitEventHeader => ({
+  messageId: id,
+  segmentCount: count,
+  reportedAtMs: over.reportedAtMs ?? T0 + 1000,
+  acceptedAtMs: over.acceptedAtMs ?? T0,
+  encoding: Encoding.GSM7,
+  to: '+447700900123',
+  from: 'ACME',
+  clientReference: `ref-${id}`,
+});
+/** A segment's submit event (sms.submitted.v2). */
+const report = (id: string, index: number, count: number, { reportedAtMs, acceptedAtMs, ...over }: Partial<SegmentReport> & Pick<Partial<SubmitEventHeader>, 'reportedAtMs' | 'acceptedAtMs'> = {}) =>
+  segmentEvent(header(id, count, { reportedAtMs, acceptedAtMs }), { index, carrierId: carrier, outcome: SubmitOutcome.SUBMITTED, smscMessageId: `${id}-s${index}`, ...over });
+/** An event about the whole message (routed, failed before any carrier, canceled). */
+const whole = (id: string, count: number, over: Partial<MessageReport>) => messageEvent(header(id, count, {}), { carrierId: carrier, ...over });
 const receipt = (smscId: string, stat: string, over: { carrierId?: string; err?: string; format?: ReceiptIdFormat; messageState?: number; receivedAtMs?: number } = {}): DeliveryReceipt =>
   parseReceipt(
     {
@@ -77,7 +76,7 @@ describe('status projection (PostgreSQL)', () => {
   it('accepted → submitted → delivered, with one event per change and the gRPC view', async () => {
     const id = newId();
     expect(summary((await tx((db) => projectAccepted(db, [accepted(id)]))).events)).toEqual([[id, 'UNSPECIFIED', 'ACCEPTED']]);
-    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]))).events)).toEqual([[id, 'ACCEPTED', 'SUBMITTED']]);
+    expect(summary((await tx((db) => projectSubmitEvents(db, [report(id, 0, 1)]))).events)).toEqual([[id, 'ACCEPTED', 'SUBMITTED']]);
     const done = await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]));
     expect(summary(done.events)).toEqual([[id, 'SUBMITTED', 'DELIVERED']]);
     expect(done.events[0]).toMatchObject({ carrierId: carrier, clientReference: `ref-${id}`, encoding: Encoding.GSM7, segmentCount: 1, segmentsDelivered: 1, acceptedAtMs: T0, occurredAtMs: T0 + 5000, reasonCode: '' });
@@ -119,7 +118,7 @@ describe('status projection (PostgreSQL)', () => {
     const unmatched = await countUnmatchedReceipts(pool, Date.now() - 60_000, Date.now() + 1000);
     expect(unmatched.get(carrier)).toBeGreaterThanOrEqual(1);
 
-    const submitted = await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]));
+    const submitted = await tx((db) => projectSubmitEvents(db, [report(id, 0, 1)]));
     expect(submitted.lateMatches).toBe(1);
     expect(summary(submitted.events)).toEqual([[id, 'ACCEPTED', 'DELIVERED']]);
 
@@ -131,11 +130,11 @@ describe('status projection (PostgreSQL)', () => {
   it('ignores duplicate receipts and redelivered events', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
-    await tx((db) => projectSubmitReports(db, [report(id, 0, 1), report(id, 0, 1)]));
+    await tx((db) => projectSubmitEvents(db, [report(id, 0, 1), report(id, 0, 1)]));
     expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD'), receipt(`${id}-s0`, 'DELIVRD')]))).events).toHaveLength(1);
     expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]))).events).toEqual([]);
     expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'UNDELIV')]))).events).toEqual([]);
-    expect((await tx((db) => projectSubmitReports(db, [report(id, 0, 1)]))).events).toEqual([]);
+    expect((await tx((db) => projectSubmitEvents(db, [report(id, 0, 1)]))).events).toEqual([]);
     expect((await tx((db) => projectAccepted(db, [accepted(id)]))).events).toEqual([]);
     expect(await statusOf(id)).toBe(S.DELIVERED);
   });
@@ -143,8 +142,8 @@ describe('status projection (PostgreSQL)', () => {
   it('multi-part: SUBMITTED when every part is, UNDELIVERED once all are final with one undelivered', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
-    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 0, 3)]))).events)).toEqual([[id, 'ACCEPTED', 'ROUTED']]);
-    expect(summary((await tx((db) => projectSubmitReports(db, [report(id, 2, 3), report(id, 1, 3)]))).events)).toEqual([[id, 'ROUTED', 'SUBMITTED']]);
+    expect(summary((await tx((db) => projectSubmitEvents(db, [report(id, 0, 3)]))).events)).toEqual([[id, 'ACCEPTED', 'ROUTED']]);
+    expect(summary((await tx((db) => projectSubmitEvents(db, [report(id, 2, 3), report(id, 1, 3)]))).events)).toEqual([[id, 'ROUTED', 'SUBMITTED']]);
     expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD'), receipt(`${id}-s1`, 'UNDELIV', { err: '001' })]))).events).toEqual([]);
     expect(await getMessage(pool, id)).toMatchObject({ status: S.SUBMITTED, segments: 3, segmentsDelivered: 1 });
     const last = await tx((db) => projectReceipts(db, [receipt(`${id}-s2`, 'DELIVRD')]));
@@ -156,7 +155,7 @@ describe('status projection (PostgreSQL)', () => {
   it('NO_ROUTE fails the message with its reason, even before the accepted event', async () => {
     const id = newId();
     const r = await tx((db) =>
-      projectSubmitReports(db, [report(id, -1, 1, { carrierId: '', smscMessageId: '', outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route matches +4477' })]),
+      projectSubmitEvents(db, [whole(id, 1, { carrierId: '', outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE', reason: 'no route matches +4477' })]),
     );
     expect(summary(r.events)).toEqual([[id, 'ACCEPTED', 'FAILED']]);
     expect(r.events[0]).toMatchObject({ reasonCode: 'NO_ROUTE', reason: 'no route matches +4477' });
@@ -168,7 +167,7 @@ describe('status projection (PostgreSQL)', () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
     const r = await tx((db) =>
-      projectSubmitReports(db, [report(id, 0, 2), report(id, 1, 2, { outcome: SubmitOutcome.FAILED, smscMessageId: '', commandStatus: 0x0b, reasonCode: 'SMPP.ESME_RINVDSTADR', reason: 'invalid destination' })]),
+      projectSubmitEvents(db, [report(id, 0, 2), report(id, 1, 2, { outcome: SubmitOutcome.FAILED, smscMessageId: '', commandStatus: 0x0b, reasonCode: 'SMPP.ESME_RINVDSTADR', reason: 'invalid destination' })]),
     );
     expect(summary(r.events)).toEqual([[id, 'ACCEPTED', 'FAILED']]);
     expect((await tx((db) => projectReceipts(db, [receipt(`${id}-s0`, 'DELIVRD')]))).events).toEqual([]);
@@ -179,21 +178,21 @@ describe('status projection (PostgreSQL)', () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
     const routed = (attempt: number, carrierId: string, perSegment: number) =>
-      report(id, -1, 2, { carrierId, smscMessageId: '', outcome: SubmitOutcome.ROUTED, route: RouteCharge.create({ ruleId: 'uk', carrierId, pricePerSegmentMicros: perSegment, totalMicros: 2 * perSegment, currency: 'EUR', attempt }) });
-    const first = await tx((db) => projectSubmitReports(db, [routed(1, 'uk-a', 3000)]));
+      whole(id, 2, { carrierId, outcome: SubmitOutcome.ROUTED, route: RouteCharge.create({ ruleId: 'uk', carrierId, pricePerSegmentMicros: perSegment, totalMicros: 2 * perSegment, currency: 'EUR', attempt }) });
+    const first = await tx((db) => projectSubmitEvents(db, [routed(1, 'uk-a', 3000)]));
     expect(first).toMatchObject({ events: [], ignored: 0 });
     expect(await getMessage(pool, id)).toMatchObject({ status: S.ACCEPTED, carrier: 'uk-a', routeRuleId: 'uk', pricePerSegmentMicros: 3000, priceTotalMicros: 6000, priceCurrency: 'EUR' });
-    await tx((db) => projectSubmitReports(db, [routed(2, 'uk-b', 4000), routed(1, 'uk-a', 3000)]));
-    await tx((db) => projectSubmitReports(db, [routed(1, 'uk-a', 3000)]));
+    await tx((db) => projectSubmitEvents(db, [routed(2, 'uk-b', 4000), routed(1, 'uk-a', 3000)]));
+    await tx((db) => projectSubmitEvents(db, [routed(1, 'uk-a', 3000)]));
     expect(await getMessage(pool, id)).toMatchObject({ carrier: 'uk-b', pricePerSegmentMicros: 4000, priceTotalMicros: 8000 });
   });
 
   it('RETRYING changes nothing; UNKNOWN leaves the segment SUBMITTED', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id)]));
-    const retry = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { outcome: SubmitOutcome.RETRYING, smscMessageId: '' })]));
+    const retry = await tx((db) => projectSubmitEvents(db, [report(id, 0, 1, { outcome: SubmitOutcome.RETRYING, smscMessageId: '' })]));
     expect(retry).toMatchObject({ events: [], ignored: 1 });
-    const unknown = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { outcome: SubmitOutcome.UNKNOWN, smscMessageId: '' })]));
+    const unknown = await tx((db) => projectSubmitEvents(db, [report(id, 0, 1, { outcome: SubmitOutcome.UNKNOWN, smscMessageId: '' })]));
     expect(unknown.unknownOutcomes).toBe(1);
     expect(summary(unknown.events)).toEqual([[id, 'ACCEPTED', 'SUBMITTED']]);
   });
@@ -201,21 +200,21 @@ describe('status projection (PostgreSQL)', () => {
   it('intermediate receipts change nothing and never replace a final stat', async () => {
     const a = newId();
     const b = newId();
-    await tx((db) => projectSubmitReports(db, [report(a, 0, 1), report(b, 0, 1)]));
+    await tx((db) => projectSubmitEvents(db, [report(a, 0, 1), report(b, 0, 1)]));
     expect((await tx((db) => projectReceipts(db, [receipt(`${a}-s0`, 'ENROUTE'), receipt(`${b}-s0`, 'ACCEPTD')]))).events).toEqual([]);
     expect(summary((await tx((db) => projectReceipts(db, [receipt(`${a}-s0`, 'DELIVRD')]))).events)).toEqual([[a, 'SUBMITTED', 'DELIVERED']]);
     // b: final receipt first, then a late intermediate one, both before the submit report
     const c = newId();
     await tx((db) => projectReceipts(db, [receipt(`${c}-s0`, 'EXPIRED')]));
     await tx((db) => projectReceipts(db, [receipt(`${c}-s0`, 'ENROUTE')]));
-    expect(summary((await tx((db) => projectSubmitReports(db, [report(c, 0, 1)]))).events)).toEqual([[c, 'ACCEPTED', 'EXPIRED']]);
+    expect(summary((await tx((db) => projectSubmitEvents(db, [report(c, 0, 1)]))).events)).toEqual([[c, 'ACCEPTED', 'EXPIRED']]);
   });
 
   it('TLV message_state wins, and hex submit ids match decimal receipt ids for hex-to-decimal carriers', async () => {
     const id = newId();
     const hexCarrier = `${carrier}-hex`;
     const smscHex = (0x1f00 + n).toString(16).toUpperCase();
-    await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { carrierId: hexCarrier, smscMessageId: `00${smscHex}` })], () => 'hex-to-decimal'));
+    await tx((db) => projectSubmitEvents(db, [report(id, 0, 1, { carrierId: hexCarrier, smscMessageId: `00${smscHex}` })], () => 'hex-to-decimal'));
     const r = receipt(String(parseInt(smscHex, 16)), 'DELIVRD', { carrierId: hexCarrier, format: 'hex-to-decimal', messageState: 5 });
     expect(summary((await tx((db) => projectReceipts(db, [r]))).events)).toEqual([[id, 'SUBMITTED', 'UNDELIVERED']]);
   });
@@ -225,8 +224,8 @@ describe('status projection (PostgreSQL)', () => {
     // receipt is received at T0+20 s. Either order of projection ends the same.
     const NEW_SUBMIT = T0 + 10_000;
     const NEW_RECEIPT = T0 + 20_000;
-    const submitOld = (old: string, smscId: string) => tx((db) => projectSubmitReports(db, [report(old, 0, 1, { smscMessageId: smscId })]));
-    const submitNew = (fresh: string, smscId: string) => tx((db) => projectSubmitReports(db, [report(fresh, 0, 1, { smscMessageId: smscId, reportedAtMs: NEW_SUBMIT })]));
+    const submitOld = (old: string, smscId: string) => tx((db) => projectSubmitEvents(db, [report(old, 0, 1, { smscMessageId: smscId })]));
+    const submitNew = (fresh: string, smscId: string) => tx((db) => projectSubmitEvents(db, [report(fresh, 0, 1, { smscMessageId: smscId, reportedAtMs: NEW_SUBMIT })]));
     const newReceipt = (smscId: string) => tx((db) => projectReceipts(db, [receipt(smscId, 'UNDELIV', { receivedAtMs: NEW_RECEIPT })]));
 
     it('old message final, new submit report first: the new message gets the new receipt, not the old one', async () => {
@@ -276,7 +275,7 @@ describe('status projection (PostgreSQL)', () => {
       // parts 0 (a fresh id) and 1 (the reused id): both receipts before the submit reports
       await tx((db) => projectReceipts(db, [receipt(`${fresh}-s0`, 'DELIVRD', { receivedAtMs: NEW_RECEIPT }), receipt(reused, 'DELIVRD', { receivedAtMs: NEW_RECEIPT })]));
       const r = await tx((db) =>
-        projectSubmitReports(db, [report(fresh, 0, 2, { reportedAtMs: NEW_SUBMIT }), report(fresh, 1, 2, { smscMessageId: reused, reportedAtMs: NEW_SUBMIT })]),
+        projectSubmitEvents(db, [report(fresh, 0, 2, { reportedAtMs: NEW_SUBMIT }), report(fresh, 1, 2, { smscMessageId: reused, reportedAtMs: NEW_SUBMIT })]),
       );
       expect(r.lateMatches).toBe(2);
       expect(summary(r.events)).toEqual([[fresh, 'ACCEPTED', 'DELIVERED']]);
@@ -293,7 +292,7 @@ describe('status projection (PostgreSQL)', () => {
     const released = await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs, releasedAtMs: sendAtMs + 40 })]));
     expect(summary(released.events)).toEqual([[id, 'SCHEDULED', 'ACCEPTED']]);
     expect(released.events[0]).toMatchObject({ acceptedAtMs: T0, releasedAtMs: sendAtMs + 40, occurredAtMs: sendAtMs + 40 });
-    const failed = await tx((db) => projectSubmitReports(db, [report(id, -1, 1, { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' })]));
+    const failed = await tx((db) => projectSubmitEvents(db, [whole(id, 1, { outcome: SubmitOutcome.FAILED, reasonCode: 'NO_ROUTE' })]));
     expect(failed.events[0]).toMatchObject({ status: S.FAILED, acceptedAtMs: T0, releasedAtMs: sendAtMs + 40 });
   });
 
@@ -301,7 +300,7 @@ describe('status projection (PostgreSQL)', () => {
     const id = newId();
     const callbackUrl = 'https://example.com/sms-status';
     const first = await tx((db) => projectAccepted(db, [accepted(id, { callbackUrl })]));
-    const second = await tx((db) => projectSubmitReports(db, [report(id, 0, 1, { smscMessageId: `cb-${id}` })]));
+    const second = await tx((db) => projectSubmitEvents(db, [report(id, 0, 1, { smscMessageId: `cb-${id}` })]));
     expect([...first.events, ...second.events].map((e) => [S[e.status], e.callbackUrl])).toEqual([
       ['ACCEPTED', callbackUrl],
       ['SUBMITTED', callbackUrl],
@@ -311,7 +310,7 @@ describe('status projection (PostgreSQL)', () => {
   it('a CANCELED report ends a scheduled message; nothing moves it on after that', async () => {
     const id = newId();
     await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000 })]));
-    const canceled = await tx((db) => projectSubmitReports(db, [report(id, -1, 0, { outcome: SubmitOutcome.CANCELED, reasonCode: 'CANCELED', reason: 'canceled by the client' })]));
+    const canceled = await tx((db) => projectSubmitEvents(db, [whole(id, 0, { outcome: SubmitOutcome.CANCELED, reasonCode: 'CANCELED', reason: 'canceled by the client' })]));
     expect(summary(canceled.events)).toEqual([[id, 'SCHEDULED', 'CANCELED']]);
     expect(await statusOf(id)).toBe(S.CANCELED);
     expect(summary((await tx((db) => projectAccepted(db, [accepted(id, { sendAtMs: T0 + 3_600_000, releasedAtMs: T0 + 3_600_010 })]))).events)).toEqual([]);
@@ -321,7 +320,7 @@ describe('status projection (PostgreSQL)', () => {
   it('two parts finished by concurrent transactions still make the message DELIVERED', async () => {
     for (let round = 0; round < 5; round++) {
       const id = newId();
-      await tx((db) => projectSubmitReports(db, [report(id, 0, 2), report(id, 1, 2)]));
+      await tx((db) => projectSubmitEvents(db, [report(id, 0, 2), report(id, 1, 2)]));
       const slow = (smscId: string) =>
         tx(async (db) => {
           const r = await projectReceipts(db, [receipt(smscId, 'DELIVRD')]);
@@ -337,7 +336,7 @@ describe('status projection (PostgreSQL)', () => {
   it('a submit batch and a receipt batch racing on the same rows end right', async () => {
     const ids = Array.from({ length: 50 }, newId);
     const receipts = ids.map((id) => receipt(`${id}-s0`, 'DELIVRD')).reverse();
-    await Promise.all([tx((db) => projectSubmitReports(db, ids.map((id) => report(id, 0, 1)))), tx((db) => projectReceipts(db, receipts))]);
+    await Promise.all([tx((db) => projectSubmitEvents(db, ids.map((id) => report(id, 0, 1)))), tx((db) => projectReceipts(db, receipts))]);
     const rows = await getMessages(pool, ids);
     expect(rows.map((m) => S[m.status])).toEqual(ids.map(() => 'DELIVERED'));
   });
@@ -353,7 +352,7 @@ describe('status projection (PostgreSQL)', () => {
     await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0 })]));
     await tx((db) => projectAccepted(db, [accepted(scheduled, { acceptedAtMs: old, sendAtMs: T0, releasedAtMs: T0 + 5 })]));
     await tx((db) =>
-      projectSubmitReports(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old }), report(silent, 0, 1, { acceptedAtMs: old })]),
+      projectSubmitEvents(db, [report(worse, 0, 2, { acceptedAtMs: old }), report(worse, 1, 2, { acceptedAtMs: old }), report(done, 0, 1, { acceptedAtMs: old }), report(silent, 0, 1, { acceptedAtMs: old })]),
     );
     await tx((db) => projectReceipts(db, [receipt(`${worse}-s0`, 'UNDELIV'), receipt(`${done}-s0`, 'DELIVRD')]));
 
@@ -390,7 +389,7 @@ describe('expiry at each message validity', () => {
       ]),
     );
     const fast = `fast-${T0}`;
-    await tx((db) => projectSubmitReports(db, [report(short, 0, 1), report(long, 0, 1), report(byCarrier, 0, 1, { carrierId: fast }), report(carrierLong, 0, 1, { carrierId: `slow-${T0}` }), report(plain, 0, 1)]));
+    await tx((db) => projectSubmitEvents(db, [report(short, 0, 1), report(long, 0, 1), report(byCarrier, 0, 1, { carrierId: fast }), report(carrierLong, 0, 1, { carrierId: `slow-${T0}` }), report(plain, 0, 1)]));
     const expired = new Set<string>();
     for (;;) {
       const r = await tx((db) => expireStaleMessages(db, { nowMs: T0, defaultSeconds: 86_400, carrierSeconds: new Map([[fast, 120], [`slow-${T0}`, 3600]]), graceSeconds: 60, limit: 500 }));
@@ -419,7 +418,7 @@ describe('status projection throughput (PostgreSQL only)', () => {
         for (const b of batches(streams[0])) await tx((db) => projectAccepted(db, b));
       })(),
       (async () => {
-        for (const b of batches(streams[1])) await tx((db) => projectSubmitReports(db, b));
+        for (const b of batches(streams[1])) await tx((db) => projectSubmitEvents(db, b));
       })(),
       (async () => {
         for (const b of batches(streams[2])) await tx((db) => projectReceipts(db, b));

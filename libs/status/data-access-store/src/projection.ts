@@ -13,7 +13,7 @@ import {
   applyWaitingReceipts,
   byText,
   foldCorrelatedReceipts,
-  foldSubmitReports,
+  foldSubmitEvents,
   latestReceipts,
   receiptKey,
   statusEventOf,
@@ -22,7 +22,7 @@ import {
   type DeliveryReceipt,
   type ReceiptIdFormat,
 } from '@smsgw/dlr/domain';
-import { MessageStatus, StatusEvent, heldByPumping, heldForSchedule, pipelineStartMs, type MessageAccepted, type SubmitReport } from '@smsgw/shared/util-proto';
+import { MessageStatus, StatusEvent, heldByPumping, heldForSchedule, pipelineStartMs, type MessageAccepted, type SubmitEvent } from '@smsgw/shared/util-proto';
 import { LOCK_COLUMNS, lockMessages, settle, storedMessage, writeCharges, type LockedMessageRow } from './projection-rows';
 import type { Queryable } from './queryable';
 
@@ -37,7 +37,7 @@ export interface SubmitProjectionResult extends ProjectionResult {
   lateMatches: number;
   /** Reports with outcome UNKNOWN (segment left SUBMITTED, waiting for a receipt or expiry). */
   unknownOutcomes: number;
-  /** Reports ignored because they change nothing (RETRYING, or -1 reports that are not FAILED). */
+  /** Events ignored because they change nothing (RETRYING, no subject, no message id). */
   ignored: number;
 }
 
@@ -134,19 +134,19 @@ export async function projectAccepted(db: Queryable, accepted: readonly MessageA
 }
 
 // ---------------------------------------------------------------------------------------------
-// sms.submitted.v1
+// sms.submitted.v2 (and the retired v1, read as v2)
 
 /**
- * Projects submit reports (folded by foldSubmitReports): files the submit halves in
+ * Projects submit events (folded by foldSubmitEvents): files the submit halves in
  * receipt_correlation, picking up receipts that came first; creates the message rows the accepted
  * event has not; then settles the segments and messages.
  */
-export async function projectSubmitReports(
+export async function projectSubmitEvents(
   db: Queryable,
-  reports: readonly SubmitReport[],
+  reports: readonly SubmitEvent[],
   idFormat: (carrierId: string) => ReceiptIdFormat = () => 'same',
 ): Promise<SubmitProjectionResult> {
-  const folded = foldSubmitReports(reports, idFormat, Date.now());
+  const folded = foldSubmitEvents(reports, idFormat, Date.now());
   const result: SubmitProjectionResult = { events: [], lateMatches: 0, unknownOutcomes: folded.unknownOutcomes, ignored: folded.ignored };
   if (folded.messages.size === 0) return result;
 
@@ -192,7 +192,7 @@ export async function projectSubmitReports(
 
   // 2. messages: create rows the accepted event has not created yet, then lock them all.
   const ids = [...folded.messages.keys()].sort(byText);
-  const first = ids.map((id) => folded.firstReport.get(id) as SubmitReport);
+  const first = ids.map((id) => folded.firstReport.get(id) as SubmitEvent);
   await db.query(
     `INSERT INTO messages (id, status, status_rank, to_number, sender, client_reference, encoding, accepted_at)
      SELECT id, $2, $3, to_number, sender, ref, encoding, to_timestamp(accepted_ms / 1000.0)

@@ -1,19 +1,21 @@
-import { MessageStatus as S, RouteCharge, SubmitOutcome, SubmitReport } from '@smsgw/shared/util-proto';
-import { applyRoutedCarriers, applyWaitingReceipts, foldSubmitReports, submitHalves } from './fold-reports';
+import { MessageStatus as S, RouteCharge, SubmitOutcome, messageEvent, segmentEvent, type MessageReport, type SegmentReport, type SubmitEventHeader } from '@smsgw/shared/util-proto';
+import { applyRoutedCarriers, applyWaitingReceipts, foldSubmitEvents, submitHalves } from './fold-reports';
 import { segmentKey } from './segment';
 
 const NOW = 50_000;
-const report = (over: Partial<SubmitReport> = {}) =>
-  SubmitReport.create({ messageId: 'm1', segmentIndex: 0, segmentCount: 1, carrierId: 'a', outcome: SubmitOutcome.SUBMITTED, smscMessageId: '00ff', reportedAtMs: 1000, ...over });
+const report = ({ messageId = 'm1', segmentCount = 1, reportedAtMs = 1000, ...segment }: Partial<SubmitEventHeader & SegmentReport> = {}) =>
+  segmentEvent({ messageId, segmentCount, reportedAtMs }, { index: 0, carrierId: 'a', outcome: SubmitOutcome.SUBMITTED, smscMessageId: '00ff', ...segment });
+const whole = ({ messageId = 'm1', segmentCount = 1, reportedAtMs = 1000, ...message }: Partial<SubmitEventHeader & MessageReport> = {}) =>
+  messageEvent({ messageId, segmentCount, reportedAtMs }, { carrierId: 'a', ...message });
 const same = () => 'same' as const;
 
-describe('foldSubmitReports', () => {
+describe('foldSubmitEvents', () => {
   it('one write per segment, the furthest along winning; counts UNKNOWN and ignored reports', () => {
-    const folded = foldSubmitReports(
+    const folded = foldSubmitEvents(
       [
         report(),
-        report({ outcome: SubmitOutcome.UNKNOWN, segmentIndex: 1, segmentCount: 2, smscMessageId: '' }),
-        report({ outcome: SubmitOutcome.RETRYING, segmentIndex: 1 }),
+        report({ outcome: SubmitOutcome.UNKNOWN, index: 1, segmentCount: 2, smscMessageId: '' }),
+        report({ outcome: SubmitOutcome.RETRYING, index: 1 }),
         report({ messageId: '' }),
         report({ outcome: SubmitOutcome.FAILED, reportedAtMs: 3000 }),
       ],
@@ -33,10 +35,10 @@ describe('foldSubmitReports', () => {
   });
 
   it("the first whole-message verdict wins; a report without a time is at the batch's now", () => {
-    const folded = foldSubmitReports(
+    const folded = foldSubmitEvents(
       [
-        report({ segmentIndex: -1, outcome: SubmitOutcome.CANCELED, reportedAtMs: 0, carrierId: '' }),
-        report({ segmentIndex: -1, outcome: SubmitOutcome.FAILED, reasonCode: 'ROUTING.NO_ROUTE', reason: 'no route' }),
+        whole({ outcome: SubmitOutcome.CANCELED, reportedAtMs: 0, carrierId: '' }),
+        whole({ outcome: SubmitOutcome.FAILED, reasonCode: 'ROUTING.NO_ROUTE', reason: 'no route' }),
       ],
       same,
       NOW,
@@ -48,10 +50,10 @@ describe('foldSubmitReports', () => {
 
   it("keeps the router's latest attempt; SMSC ids in the carrier's receipt id format", () => {
     const route = (attempt: number) => RouteCharge.create({ ruleId: `r${attempt}`, carrierId: `c${attempt}`, attempt });
-    const folded = foldSubmitReports(
+    const folded = foldSubmitEvents(
       [
-        report({ segmentIndex: -1, outcome: SubmitOutcome.ROUTED, route: route(2) }),
-        report({ segmentIndex: -1, outcome: SubmitOutcome.ROUTED, route: route(1) }),
+        whole({ outcome: SubmitOutcome.ROUTED, route: route(2) }),
+        whole({ outcome: SubmitOutcome.ROUTED, route: route(1) }),
         report({ carrierId: 'hexy', smscMessageId: '1f' }),
       ],
       (carrier) => (carrier === 'hexy' ? 'hex-to-decimal' : 'same'),
@@ -65,7 +67,7 @@ describe('foldSubmitReports', () => {
 
 describe('submitHalves', () => {
   it('submitted segments with an SMSC id, once per id, in lock order', () => {
-    const folded = foldSubmitReports(
+    const folded = foldSubmitEvents(
       [
         report({ messageId: 'm2', carrierId: 'b', smscMessageId: '2' }),
         report({ messageId: 'm1', carrierId: 'a', smscMessageId: '9' }),
@@ -85,7 +87,7 @@ describe('submitHalves', () => {
 
 describe('applyWaitingReceipts', () => {
   it('a final receipt that came first finishes its segment, never before it was submitted', () => {
-    const folded = foldSubmitReports([report({ reportedAtMs: 2000 }), report({ messageId: 'm2' })], same, NOW);
+    const folded = foldSubmitEvents([report({ reportedAtMs: 2000 }), report({ messageId: 'm2' })], same, NOW);
     const matched = applyWaitingReceipts(folded, [
       { messageId: 'm1', segmentIndex: 0, receiptStat: 'DELIVRD', receiptErr: '000', matchedAtMs: 1500 },
       { messageId: 'm2', segmentIndex: 0, receiptStat: 'ENROUTE', receiptErr: '', matchedAtMs: 1500 },
@@ -101,12 +103,12 @@ describe('applyWaitingReceipts', () => {
 describe('applyRoutedCarriers', () => {
   it("names the routed carrier unless a carrier's report did, or the attempt is older than the stored one", () => {
     const route = (carrierId: string, attempt: number) => RouteCharge.create({ carrierId, attempt });
-    const folded = foldSubmitReports(
+    const folded = foldSubmitEvents(
       [
-        report({ messageId: 'routed', segmentIndex: -1, outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 2) }),
-        report({ messageId: 'reported', segmentIndex: -1, outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 2) }),
+        whole({ messageId: 'routed', outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 2) }),
+        whole({ messageId: 'reported', outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 2) }),
         report({ messageId: 'reported', carrierId: 'own' }),
-        report({ messageId: 'replayed', segmentIndex: -1, outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 1) }),
+        whole({ messageId: 'replayed', outcome: SubmitOutcome.ROUTED, carrierId: '', route: route('r', 1) }),
       ],
       same,
       NOW,

@@ -1,4 +1,4 @@
-import { MessageStatus, SubmitOutcome, type RouteCharge, type SubmitReport, isWholeMessage } from '@smsgw/shared/util-proto';
+import { MessageStatus, SubmitOutcome, type RouteCharge, type SubmitEvent } from '@smsgw/shared/util-proto';
 import { segmentStatusForOutcome, wholeMessageStatus } from '../aggregate';
 import { statusForStat, type ReceiptStat } from '../receipt-stat';
 import { normaliseSmscId, type ReceiptIdFormat } from '../smsc-id';
@@ -9,74 +9,78 @@ import { mergeSegmentWrite, segmentKey, type SegmentRecord } from './segment';
 export interface MessageContext {
   /** When the latest event of this message in the batch happened (ms). */
   eventAtMs: number;
-  /** A report about the whole message made it FAILED or CANCELED (the first such report wins). */
+  /** An event made the whole message FAILED or CANCELED (the first such event wins). */
   verdict?: { status: MessageStatus; reasonCode: string; reason: string };
   carrierId?: string;
   segmentCount?: number;
   encoding?: number;
 }
 
-/** A batch of submit reports folded into what the store writes. */
+/** A batch of submit events folded into what the store writes. */
 export interface FoldedReports {
   /** Per message id, in the order first seen. */
   messages: Map<string, MessageContext>;
-  /** Each message's first report: the fields of a row the accepted event has not created yet. */
-  firstReport: Map<string, SubmitReport>;
+  /** Each message's first event: the fields of a row the accepted event has not created yet. */
+  firstReport: Map<string, SubmitEvent>;
   /** One write per segment (see mergeSegmentWrite). */
   segments: Map<string, SegmentRecord>;
   /** The router's decision per message: the latest attempt of the batch. */
   charges: Map<string, RouteCharge>;
-  /** Reports with outcome UNKNOWN (segment left SUBMITTED, waiting for a receipt or expiry). */
+  /** Segments with outcome UNKNOWN (left SUBMITTED, waiting for a receipt or expiry). */
   unknownOutcomes: number;
-  /** Reports ignored because they change nothing (RETRYING, or -1 reports that are not FAILED). */
+  /** Events ignored because they change nothing (RETRYING, no subject, no message id). */
   ignored: number;
 }
 
 /**
- * Folds submit reports: a segment SUBMITTED (UNKNOWN outcomes too: the SMSC may have it) or
- * FAILED; a -1 report (router: no route, retries exhausted; scheduler: canceled) gives the whole
- * message its verdict, the first one of the batch winning; the carrier follows the latest report
- * that names one. `nowMs` stands in for a report without its own time.
+ * Folds submit events. A segment's: SUBMITTED (UNKNOWN too: the SMSC may have it) or FAILED. The
+ * whole message's: ROUTED keeps the router's decision and price (the latest attempt wins), FAILED
+ * (no route, retries exhausted) and CANCELED give the message its verdict, the first of the batch
+ * winning. The carrier follows the latest event that names one. `nowMs` stands in for an event
+ * without its own time.
  */
-export function foldSubmitReports(reports: readonly SubmitReport[], idFormat: (carrierId: string) => ReceiptIdFormat, nowMs: number): FoldedReports {
+export function foldSubmitEvents(events: readonly SubmitEvent[], idFormat: (carrierId: string) => ReceiptIdFormat, nowMs: number): FoldedReports {
   const folded: FoldedReports = { messages: new Map(), firstReport: new Map(), segments: new Map(), charges: new Map(), unknownOutcomes: 0, ignored: 0 };
-  for (const r of reports) {
-    if (!r.messageId) {
+  for (const e of events) {
+    if (!e.messageId || !e.subject) {
       folded.ignored++;
       continue;
     }
-    // The router's decision: kept with the message (the latest attempt wins), no status change.
-    if (r.route && isWholeMessage(r)) {
-      const seen = folded.charges.get(r.messageId);
-      if (!seen || r.route.attempt >= seen.attempt) folded.charges.set(r.messageId, r.route);
-    }
-    const at = r.reportedAtMs || nowMs;
-    const ctx = folded.messages.get(r.messageId) ?? { eventAtMs: at };
+    const at = e.reportedAtMs || nowMs;
+    const ctx = folded.messages.get(e.messageId) ?? { eventAtMs: at };
     ctx.eventAtMs = Math.max(ctx.eventAtMs, at);
-    if (r.segmentCount > 0) ctx.segmentCount = Math.max(ctx.segmentCount ?? 0, r.segmentCount);
-    if (r.encoding) ctx.encoding = r.encoding;
-    folded.messages.set(r.messageId, ctx);
-    if (!folded.firstReport.has(r.messageId)) folded.firstReport.set(r.messageId, r);
+    if (e.segmentCount > 0) ctx.segmentCount = Math.max(ctx.segmentCount ?? 0, e.segmentCount);
+    if (e.encoding) ctx.encoding = e.encoding;
+    folded.messages.set(e.messageId, ctx);
+    if (!folded.firstReport.has(e.messageId)) folded.firstReport.set(e.messageId, e);
 
-    if (r.outcome === SubmitOutcome.UNKNOWN) folded.unknownOutcomes++;
-    if (r.outcome === SubmitOutcome.ROUTED) continue;
-    const status = isWholeMessage(r) ? wholeMessageStatus(r.outcome) : segmentStatusForOutcome(r.outcome);
+    const { outcome, carrierId, reasonCode, reason } = e.subject.value;
+    if (e.subject.$case === 'message' && e.subject.value.route) {
+      const route = e.subject.value.route;
+      const seen = folded.charges.get(e.messageId);
+      if (!seen || route.attempt >= seen.attempt) folded.charges.set(e.messageId, route);
+    }
+    if (outcome === SubmitOutcome.UNKNOWN) folded.unknownOutcomes++;
+    if (outcome === SubmitOutcome.ROUTED) continue;
+    const status = e.subject.$case === 'message' ? wholeMessageStatus(outcome) : segmentStatusForOutcome(outcome);
     if (status === undefined) {
       folded.ignored++;
       continue;
     }
-    if (r.carrierId && status !== MessageStatus.FAILED) ctx.carrierId = r.carrierId;
+    if (carrierId && status !== MessageStatus.FAILED) ctx.carrierId = carrierId;
     if (status === MessageStatus.FAILED) {
-      ctx.verdict ??= { status, reasonCode: r.reasonCode || 'SUBMIT.FAILED', reason: r.reason || `segment ${r.segmentIndex + 1} could not be submitted` };
-      if (r.carrierId) ctx.carrierId = r.carrierId;
+      const part = e.subject.$case === 'segment' ? `segment ${e.subject.value.index + 1}` : 'the message';
+      ctx.verdict ??= { status, reasonCode: reasonCode || 'SUBMIT.FAILED', reason: reason || `${part} could not be submitted` };
+      if (carrierId) ctx.carrierId = carrierId;
     }
-    if (status === MessageStatus.CANCELED) ctx.verdict ??= { status, reasonCode: r.reasonCode || 'CANCELED', reason: r.reason || 'canceled before its send time' };
-    if (isWholeMessage(r)) continue;
-    const smscId = r.smscMessageId ? normaliseSmscId(r.smscMessageId, 'submit', idFormat(r.carrierId)) : '';
+    if (status === MessageStatus.CANCELED) ctx.verdict ??= { status, reasonCode: reasonCode || 'CANCELED', reason: reason || 'canceled before its send time' };
+    if (e.subject.$case === 'message') continue;
+    const segment = e.subject.value;
+    const smscId = segment.smscMessageId ? normaliseSmscId(segment.smscMessageId, 'submit', idFormat(carrierId)) : '';
     mergeSegmentWrite(folded.segments, {
-      messageId: r.messageId,
-      index: r.segmentIndex,
-      carrierId: r.carrierId,
+      messageId: e.messageId,
+      index: segment.index,
+      carrierId,
       smscId,
       status,
       receiptStat: '',

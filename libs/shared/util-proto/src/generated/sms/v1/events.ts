@@ -242,8 +242,74 @@ export interface RetryRequest {
 }
 
 /**
- * Topic sms.submitted.v1: the outcome of submitting one segment, or (from the router, with
- * segment_index -1) of the whole message when it could not be routed. Key: message id.
+ * Topic sms.submitted.v2: what became of a message on its way to a carrier: one segment's
+ * submission, or a decision about the whole message. Replaces sms.submitted.v1 (SubmitReport, where
+ * segment_index -1 stood for the whole message); consumers read both topics until v1 is drained
+ * (docs/architecture.md, "Event contracts"). Key: message id.
+ */
+export interface SubmitEvent {
+  /** The gateway's message id. */
+  messageId: string;
+  /** Number of segments of the message (0 when it failed before it was encoded). */
+  segmentCount: number;
+  /** When the outcome was known. */
+  reportedAtMs: number;
+  /** When the message was accepted (for end-to-end latency). */
+  acceptedAtMs: number;
+  /** The message's encoding. */
+  encoding: Encoding;
+  /** Destination in E.164. */
+  to: string;
+  /** Sender id. */
+  from: string;
+  /** The caller's reference. */
+  clientReference: string;
+  /** What the event is about. */
+  subject?: { $case: "segment"; value: SegmentReport } | { $case: "message"; value: MessageReport } | undefined;
+}
+
+/** One segment's submission to a carrier. */
+export interface SegmentReport {
+  /** Zero-based segment index. */
+  index: number;
+  /** The carrier it was submitted to. */
+  carrierId: string;
+  /** SUBMITTED, FAILED or UNKNOWN. */
+  outcome: SubmitOutcome;
+  /** The SMSC's message id from submit_sm_resp; receipts refer to it. */
+  smscMessageId: string;
+  /** The SMPP command_status of the response (0 when none). */
+  commandStatus: number;
+  /** Stable reason code for outcomes other than SUBMITTED, e.g. "SMPP.ESME_RINVDSTADR". */
+  reasonCode: string;
+  /** What happened, for a person. */
+  reason: string;
+}
+
+/** A decision about the whole message, made before or instead of submitting its segments. */
+export interface MessageReport {
+  /**
+   * ROUTED (a carrier was chosen: route says which and at what price; changes no status),
+   * FAILED (not routable, retries exhausted, invalid; final), RETRYING (handed to sms.retry.v1
+   * for another carrier) or CANCELED (a scheduled message, before its send time; final).
+   */
+  outcome: SubmitOutcome;
+  /** The carrier concerned, empty when none was chosen. */
+  carrierId: string;
+  /** The SMPP command_status behind a RETRYING or FAILED outcome (0 when none). */
+  commandStatus: number;
+  /** Stable reason code for outcomes other than ROUTED, e.g. "NO_ROUTE". */
+  reasonCode: string;
+  /** What happened, for a person. */
+  reason: string;
+  /** The routing decision: on ROUTED, and on the router's FAILED ones (rule id only). */
+  route: RouteCharge | undefined;
+}
+
+/**
+ * Topic sms.submitted.v1 (retired: written by releases before sms.submitted.v2, still read until
+ * drained): the outcome of submitting one segment, or with segment_index -1 a decision about the
+ * whole message. Key: message id.
  */
 export interface SubmitReport {
   /** The gateway's message id. */
@@ -1490,6 +1556,410 @@ export const RetryRequest: MessageFns<RetryRequest> = {
     message.reasonCode = object.reasonCode ?? "";
     message.reason = object.reason ?? "";
     message.failedAtMs = object.failedAtMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseSubmitEvent(): SubmitEvent {
+  return {
+    messageId: "",
+    segmentCount: 0,
+    reportedAtMs: 0,
+    acceptedAtMs: 0,
+    encoding: 0,
+    to: "",
+    from: "",
+    clientReference: "",
+    subject: undefined,
+  };
+}
+
+export const SubmitEvent: MessageFns<SubmitEvent> = {
+  encode(message: SubmitEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.messageId !== "") {
+      writer.uint32(10).string(message.messageId);
+    }
+    if (message.segmentCount !== 0) {
+      writer.uint32(16).uint32(message.segmentCount);
+    }
+    if (message.reportedAtMs !== 0) {
+      writer.uint32(24).int64(message.reportedAtMs);
+    }
+    if (message.acceptedAtMs !== 0) {
+      writer.uint32(32).int64(message.acceptedAtMs);
+    }
+    if (message.encoding !== 0) {
+      writer.uint32(40).int32(message.encoding);
+    }
+    if (message.to !== "") {
+      writer.uint32(50).string(message.to);
+    }
+    if (message.from !== "") {
+      writer.uint32(58).string(message.from);
+    }
+    if (message.clientReference !== "") {
+      writer.uint32(66).string(message.clientReference);
+    }
+    switch (message.subject?.$case) {
+      case "segment":
+        SegmentReport.encode(message.subject.value, writer.uint32(74).fork()).join();
+        break;
+      case "message":
+        MessageReport.encode(message.subject.value, writer.uint32(82).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSubmitEvent();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 10) {
+            break;
+          }
+
+          message.messageId = reader.string();
+          continue;
+        }
+        case 2: {
+          if (tag !== 16) {
+            break;
+          }
+
+          message.segmentCount = reader.uint32();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.reportedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 4: {
+          if (tag !== 32) {
+            break;
+          }
+
+          message.acceptedAtMs = longToNumber(reader.int64());
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.encoding = reader.int32() as any;
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.to = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.from = reader.string();
+          continue;
+        }
+        case 8: {
+          if (tag !== 66) {
+            break;
+          }
+
+          message.clientReference = reader.string();
+          continue;
+        }
+        case 9: {
+          if (tag !== 74) {
+            break;
+          }
+
+          message.subject = { $case: "segment", value: SegmentReport.decode(reader, reader.uint32()) };
+          continue;
+        }
+        case 10: {
+          if (tag !== 82) {
+            break;
+          }
+
+          message.subject = { $case: "message", value: MessageReport.decode(reader, reader.uint32()) };
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitEvent>, I>>(base?: I): SubmitEvent {
+    return SubmitEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitEvent>, I>>(object: I): SubmitEvent {
+    const message = createBaseSubmitEvent();
+    message.messageId = object.messageId ?? "";
+    message.segmentCount = object.segmentCount ?? 0;
+    message.reportedAtMs = object.reportedAtMs ?? 0;
+    message.acceptedAtMs = object.acceptedAtMs ?? 0;
+    message.encoding = object.encoding ?? 0;
+    message.to = object.to ?? "";
+    message.from = object.from ?? "";
+    message.clientReference = object.clientReference ?? "";
+    switch (object.subject?.$case) {
+      case "segment": {
+        if (object.subject?.value !== undefined && object.subject?.value !== null) {
+          message.subject = { $case: "segment", value: SegmentReport.fromPartial(object.subject.value) };
+        }
+        break;
+      }
+      case "message": {
+        if (object.subject?.value !== undefined && object.subject?.value !== null) {
+          message.subject = { $case: "message", value: MessageReport.fromPartial(object.subject.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSegmentReport(): SegmentReport {
+  return { index: 0, carrierId: "", outcome: 0, smscMessageId: "", commandStatus: 0, reasonCode: "", reason: "" };
+}
+
+export const SegmentReport: MessageFns<SegmentReport> = {
+  encode(message: SegmentReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.index !== 0) {
+      writer.uint32(8).uint32(message.index);
+    }
+    if (message.carrierId !== "") {
+      writer.uint32(18).string(message.carrierId);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(24).int32(message.outcome);
+    }
+    if (message.smscMessageId !== "") {
+      writer.uint32(34).string(message.smscMessageId);
+    }
+    if (message.commandStatus !== 0) {
+      writer.uint32(40).uint32(message.commandStatus);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(50).string(message.reasonCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SegmentReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseSegmentReport();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.index = reader.uint32();
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.outcome = reader.int32() as any;
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.smscMessageId = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 40) {
+            break;
+          }
+
+          message.commandStatus = reader.uint32();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.reasonCode = reader.string();
+          continue;
+        }
+        case 7: {
+          if (tag !== 58) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<SegmentReport>, I>>(base?: I): SegmentReport {
+    return SegmentReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SegmentReport>, I>>(object: I): SegmentReport {
+    const message = createBaseSegmentReport();
+    message.index = object.index ?? 0;
+    message.carrierId = object.carrierId ?? "";
+    message.outcome = object.outcome ?? 0;
+    message.smscMessageId = object.smscMessageId ?? "";
+    message.commandStatus = object.commandStatus ?? 0;
+    message.reasonCode = object.reasonCode ?? "";
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseMessageReport(): MessageReport {
+  return { outcome: 0, carrierId: "", commandStatus: 0, reasonCode: "", reason: "", route: undefined };
+}
+
+export const MessageReport: MessageFns<MessageReport> = {
+  encode(message: MessageReport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.outcome !== 0) {
+      writer.uint32(8).int32(message.outcome);
+    }
+    if (message.carrierId !== "") {
+      writer.uint32(18).string(message.carrierId);
+    }
+    if (message.commandStatus !== 0) {
+      writer.uint32(24).uint32(message.commandStatus);
+    }
+    if (message.reasonCode !== "") {
+      writer.uint32(34).string(message.reasonCode);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.route !== undefined) {
+      RouteCharge.encode(message.route, writer.uint32(50).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageReport {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const end = length === undefined ? reader.len : reader.pos + length;
+    const message = createBaseMessageReport();
+    while (reader.pos < end) {
+      const tag = reader.uint32();
+      switch (tag >>> 3) {
+        case 1: {
+          if (tag !== 8) {
+            break;
+          }
+
+          message.outcome = reader.int32() as any;
+          continue;
+        }
+        case 2: {
+          if (tag !== 18) {
+            break;
+          }
+
+          message.carrierId = reader.string();
+          continue;
+        }
+        case 3: {
+          if (tag !== 24) {
+            break;
+          }
+
+          message.commandStatus = reader.uint32();
+          continue;
+        }
+        case 4: {
+          if (tag !== 34) {
+            break;
+          }
+
+          message.reasonCode = reader.string();
+          continue;
+        }
+        case 5: {
+          if (tag !== 42) {
+            break;
+          }
+
+          message.reason = reader.string();
+          continue;
+        }
+        case 6: {
+          if (tag !== 50) {
+            break;
+          }
+
+          message.route = RouteCharge.decode(reader, reader.uint32());
+          continue;
+        }
+      }
+      if ((tag & 7) === 4 || tag === 0) {
+        break;
+      }
+      reader.skip(tag & 7);
+    }
+    return message;
+  },
+
+  create<I extends Exact<DeepPartial<MessageReport>, I>>(base?: I): MessageReport {
+    return MessageReport.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MessageReport>, I>>(object: I): MessageReport {
+    const message = createBaseMessageReport();
+    message.outcome = object.outcome ?? 0;
+    message.carrierId = object.carrierId ?? "";
+    message.commandStatus = object.commandStatus ?? 0;
+    message.reasonCode = object.reasonCode ?? "";
+    message.reason = object.reason ?? "";
+    message.route = (object.route !== undefined && object.route !== null)
+      ? RouteCharge.fromPartial(object.route)
+      : undefined;
     return message;
   },
 };
@@ -2757,6 +3227,7 @@ type Builtin = Date | Function | Uint8Array | string | number | boolean | undefi
 type DeepPartial<T> = T extends Builtin ? T
   : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
+  : T extends { $case: string; value: unknown } ? { $case: T["$case"]; value?: DeepPartial<T["value"]> }
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
