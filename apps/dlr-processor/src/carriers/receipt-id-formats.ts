@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { readCarriersFile, type CarriersConfig } from '@smsgw/carriers/util-config';
-import { isReceiptStat, statWordKey, type ReceiptIdFormat, type ReceiptStat, type StatWords } from '@smsgw/dlr/domain';
+import { statWordKey, type ReceiptIdFormat, type StatWords } from '@smsgw/dlr/domain';
 import { CONFIG, LOGGER } from '@smsgw/shared/feature-ops';
 import { watchValidatedFile } from '@smsgw/shared/util-config';
 import type { Logger } from '@smsgw/shared/util-logging';
@@ -28,7 +28,7 @@ export function receiptSettingsOf(config: CarriersConfig): CarrierReceiptSetting
   for (const [id, carrier] of config.carriers) {
     if (carrier.receiptIdFormatSet) settings.idFormats.set(id, carrier.receiptIdFormat);
     const words = Object.entries(carrier.receiptStats);
-    if (words.length) settings.statWords.set(id, new Map(words.filter((w): w is [string, ReceiptStat] => isReceiptStat(w[1])).map(([word, stat]) => [statWordKey(word), stat])));
+    if (words.length) settings.statWords.set(id, new Map(words.map(([word, stat]) => [statWordKey(word), stat])));
     if (carrier.smscValiditySeconds > 0) settings.validitySeconds.set(id, carrier.smscValiditySeconds);
   }
   return settings;

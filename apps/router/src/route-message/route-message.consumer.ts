@@ -40,7 +40,10 @@ export class RouteMessageConsumer implements OnApplicationBootstrap, BeforeAppli
     health: HealthRegistry,
     private readonly quality: RouteQualityService,
   ) {
-    this.pool = createPool(config.DATABASE_URL, { max: 2, onIdleError: (err) => logger.warn({ err }, 'PostgreSQL client error') });
+    // Its own small pool, not databaseProviders: rate cards are read at a version switch and at an
+    // effective date only, and the router routes on the ones in memory while PostgreSQL is away,
+    // so the database is not one of its health checks.
+    this.pool = createPool(config.DATABASE_URL, { max: Math.min(2, config.DATABASE_POOL_SIZE), application_name: 'smsgw-router', onIdleError: (err) => logger.warn({ err }, 'PostgreSQL client error') });
     this.routingConfig = new RoutingConfigFollower({
       kafka: this.kafka,
       db: this.pool,

@@ -2,7 +2,7 @@
 // validate, get typed objects with every default filled in, or one error that lists every problem
 // with the carrier and the field.
 import { parse as parseYaml } from 'yaml';
-import { DEFAULT_PERMANENT_STATUSES, THROTTLING_STATUSES, commandStatusOfName } from '@smsgw/smpp/util-wire';
+import { DEFAULT_PERMANENT_STATUSES, RECEIPT_STATS, THROTTLING_STATUSES, commandStatusOfName, isReceiptStat, type ReceiptStat } from '@smsgw/smpp/util-wire';
 
 export type Concatenation = 'udh8' | 'udh16' | 'sar' | 'payload';
 export type NationalLanguage = 'turkish' | 'spanish' | 'portuguese';
@@ -88,16 +88,13 @@ export interface CarrierConfig {
    * dlr-processor), e.g. { "OK_DONE": "DELIVRD" }; keys compared upper case without spaces,
    * dashes or underscores. Common spellings (DELIVERED, EXPIRD, ACKED…) need no entry.
    */
-  receiptStats: Record<string, string>;
+  receiptStats: Record<string, ReceiptStat>;
   /**
    * How long the carrier's SMSC keeps trying a message sent without a validity period (its
    * default), in seconds; 0 = not known. The dlr-processor expires such messages after it.
    */
   smscValiditySeconds: number;
 }
-
-/** The stat words of SMPP 3.4 appendix B: what a carrier's own receipt words may map to. */
-export const SMPP_RECEIPT_STATS = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'ENROUTE'] as const;
 
 export type ReceiptIdFormat = 'same' | 'hex-to-decimal' | 'decimal-to-hex';
 
@@ -319,11 +316,11 @@ function readCarrier(id: string, raw: unknown, problems: Problems): CarrierConfi
   return carrier;
 }
 
-function readReceiptStats(f: FieldReader): Record<string, string> {
-  const out: Record<string, string> = {};
+function readReceiptStats(f: FieldReader): Record<string, ReceiptStat> {
+  const out: Record<string, ReceiptStat> = {};
   for (const [word, stat] of f.mapping('receiptStats')) {
-    if (typeof stat === 'string' && (SMPP_RECEIPT_STATS as readonly string[]).includes(stat)) out[word] = stat;
-    else f.problem(`receiptStats.${word}`, `expected one of ${SMPP_RECEIPT_STATS.join(', ')}, got ${show(stat)}`);
+    if (isReceiptStat(stat)) out[word] = stat;
+    else f.problem(`receiptStats.${word}`, `expected one of ${RECEIPT_STATS.join(', ')}, got ${show(stat)}`);
   }
   return out;
 }

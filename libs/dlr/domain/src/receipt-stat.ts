@@ -1,8 +1,7 @@
 import { MessageStatus } from '@smsgw/shared/util-proto';
+import { RECEIPT_STATS, isReceiptStat, type ReceiptStat } from '@smsgw/smpp/util-wire';
 
-/** The stat words of an SMPP 3.4 receipt (appendix B), as they appear in short_message. */
-export const RECEIPT_STATS = ['DELIVRD', 'EXPIRED', 'DELETED', 'UNDELIV', 'ACCEPTD', 'UNKNOWN', 'REJECTD', 'ENROUTE'] as const;
-export type ReceiptStat = (typeof RECEIPT_STATS)[number];
+export { RECEIPT_STATS, isReceiptStat, type ReceiptStat };
 
 // Spellings carriers send besides the canonical 7-letter words (compared upper case, without
 // spaces, dashes or underscores): long forms, truncations and the typos seen in the field.
@@ -45,10 +44,6 @@ export function statWordKey(raw: string): string {
 
 /** A carrier's own stat words (carriers file `receiptStats`), by statWordKey, over the built-in spellings. */
 export type StatWords = ReadonlyMap<string, ReceiptStat>;
-
-export function isReceiptStat(value: unknown): value is ReceiptStat {
-  return typeof value === 'string' && (RECEIPT_STATS as readonly string[]).includes(value);
-}
 
 /** "delivrd", "DELIVERED", "Expird" → the canonical word; the carrier's words first; undefined for a word nobody mapped. */
 export function normaliseStat(raw: string | undefined, carrierWords?: StatWords): ReceiptStat | undefined {
