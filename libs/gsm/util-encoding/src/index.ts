@@ -12,7 +12,7 @@ export type {
   DecodeOptions,
   EncodedMessage,
   EncodeOptions,
-  Encoding,
+  EncodingName,
   InformationElement,
   MessageCount,
   NationalLanguage,

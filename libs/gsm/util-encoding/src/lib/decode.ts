@@ -2,7 +2,7 @@ import { IE_NATIONAL_LOCKING_SHIFT, IE_NATIONAL_SINGLE_SHIFT, lockingDecodeTable
 import { ESC, nationalTableById, type NationalTable } from './gsm-tables';
 import { EncodingError } from './encoding-error';
 import { fillBitsAfter, unpackSeptets } from './septet-packing';
-import type { ConcatInfo, DecodedSegment, DecodeOptions, Encoding, InformationElement, NationalLanguage } from './types';
+import type { ConcatInfo, DecodedSegment, DecodeOptions, EncodingName, InformationElement, NationalLanguage } from './types';
 
 const IE_CONCAT_8 = 0x00;
 const IE_CONCAT_16 = 0x08;
@@ -29,7 +29,7 @@ function malformed(message: string): EncodingError {
 }
 
 /** SMPP data_coding → text encoding; GSM 03.38 DCS groups too, since some SMSCs pass the DCS through. */
-export function encodingOfDataCoding(dataCoding: number): Encoding {
+export function encodingOfDataCoding(dataCoding: number): EncodingName {
   if (dataCoding === 0 || dataCoding === 1) return 'gsm7';
   if (dataCoding === 3) return 'latin1';
   if (dataCoding === 8) return 'ucs2';

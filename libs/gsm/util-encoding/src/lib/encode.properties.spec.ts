@@ -4,7 +4,7 @@ import { count, encode } from './encode';
 import { DEFAULT_ALPHABET, DEFAULT_EXTENSION, NATIONAL_TABLES } from './gsm-tables';
 import { fillBitsAfter, unpackSeptets } from './septet-packing';
 import { replaceLookAlikes } from './smart-encoding';
-import type { Concatenation, EncodedMessage, EncodeOptions, Encoding, NationalLanguage } from './types';
+import type { Concatenation, EncodedMessage, EncodeOptions, EncodingName, NationalLanguage } from './types';
 
 // Property tests: for any text and options, what encode produces decodes back to the text, fits
 // the 140-octet TP-UD, never splits a pair, and uses the fewest segments the encoding allows.
@@ -56,7 +56,7 @@ function decodeAll(message: EncodedMessage, packed: boolean): string {
 }
 
 /** Octets a segment takes in TP-UD, counting the concatenation IE an SMSC adds for SAR. */
-function userDataOctets(encoding: Encoding, udhOctets: number, units: number): number {
+function userDataOctets(encoding: EncodingName, udhOctets: number, units: number): number {
   if (encoding === 'gsm7') return udhOctets + Math.ceil((fillBitsAfter(udhOctets) + units * 7) / 8);
   return udhOctets + (encoding === 'ucs2' ? units * 2 : units);
 }
@@ -76,7 +76,7 @@ function atoms(message: EncodedMessage): number[] {
   });
 }
 
-function capacity(encoding: Encoding, udhOctets: number): number {
+function capacity(encoding: EncodingName, udhOctets: number): number {
   const octets = 140 - udhOctets;
   return encoding === 'gsm7' ? Math.floor((octets * 8) / 7) : encoding === 'ucs2' ? Math.floor(octets / 2) : octets;
 }

@@ -4,7 +4,7 @@ import { NATIONAL_TABLES } from './gsm-tables';
 import { EncodingError } from './encoding-error';
 import { fillBitsAfter, packInto } from './septet-packing';
 import { replaceLookAlikes } from './smart-encoding';
-import type { Concatenation, EncodedMessage, EncodeOptions, Encoding, MessageCount, Replacement, Segment } from './types';
+import type { Concatenation, EncodedMessage, EncodeOptions, EncodingName, MessageCount, Replacement, Segment } from './types';
 
 /** TP-UD holds 140 octets: UDH, fill bits and text together. */
 const USER_DATA_OCTETS = 140;
@@ -15,14 +15,14 @@ const IE_CONCAT_16 = 0x08;
 /** Octets of the concatenation IE (id, length, data) each mode puts, or the SMSC will put, in the UDH. */
 const CONCAT_IE_OCTETS: Readonly<Record<Concatenation, number>> = { udh8: 5, udh16: 6, sar: 5, payload: 5 };
 const DATA_CODING = { ucs2: 8, latin1: 3 } as const;
-const UNIT_NAMES: Readonly<Record<Encoding, string>> = { gsm7: 'septets', ucs2: 'UTF-16 units', latin1: 'octets' };
+const UNIT_NAMES: Readonly<Record<EncodingName, string>> = { gsm7: 'septets', ucs2: 'UTF-16 units', latin1: 'octets' };
 
 /**
  * The chosen encoding and its split. For gsm7 the septets sit in `slab.bytes` from `base` on;
  * `ends` holds the end offset (in units) of each segment.
  */
 interface Plan {
-  encoding: Encoding;
+  encoding: EncodingName;
   alphabet: Gsm7Alphabet | undefined;
   text: string;
   base: number;
@@ -98,7 +98,7 @@ function reserveFor(text: string): number {
   return slab.reserve(text.length * 4 + 8 * ((text.length >> 6) + 2));
 }
 
-function capacity(encoding: Encoding, udhOctets: number): number {
+function capacity(encoding: EncodingName, udhOctets: number): number {
   const octets = USER_DATA_OCTETS - udhOctets;
   if (encoding === 'gsm7') return ((octets * 8) / 7) | 0;
   return encoding === 'ucs2' ? octets >> 1 : octets;
@@ -108,7 +108,7 @@ function capacity(encoding: Encoding, udhOctets: number): number {
  * Greedy split into `ends` (optimal for in-order packing), moving a boundary back one unit where
  * it would cut an ESC pair (gsm7) or a surrogate pair (ucs2). Returns the segment count.
  */
-function layout(encoding: Encoding, text: string, base: number, total: number, shiftIeOctets: number, concatIeOctets: number): number {
+function layout(encoding: EncodingName, text: string, base: number, total: number, shiftIeOctets: number, concatIeOctets: number): number {
   if (total <= capacity(encoding, shiftIeOctets ? 1 + shiftIeOctets : 0)) {
     ends[0] = total;
     return 1;
@@ -131,7 +131,7 @@ function layout(encoding: Encoding, text: string, base: number, total: number, s
   return n;
 }
 
-function cutsPair(encoding: Encoding, text: string, base: number, end: number): boolean {
+function cutsPair(encoding: EncodingName, text: string, base: number, end: number): boolean {
   // An ESC is always the first septet of a pair: no shift table maps a character to ESC.
   if (encoding === 'gsm7') return slab.bytes[base + end - 1] === ESC;
   return (text.charCodeAt(end - 1) & 0xfc00) === 0xd800 && (text.charCodeAt(end) & 0xfc00) === 0xdc00;

@@ -1,5 +1,8 @@
-/** How the text is carried: GSM 03.38 septets, UTF-16BE code units, or ISO-8859-1 octets. */
-export type Encoding = 'gsm7' | 'ucs2' | 'latin1';
+/**
+ * How the text is carried, by short name: GSM 03.38 septets, UTF-16BE code units, or ISO-8859-1
+ * octets. On the wire it is util-proto's `Encoding` enum (encodingOfName / encodingName map them).
+ */
+export type EncodingName = 'gsm7' | 'ucs2' | 'latin1';
 
 /** National language tables of 3GPP TS 23.038 annex A that this library implements. */
 export type NationalLanguage = 'turkish' | 'spanish' | 'portuguese';
@@ -64,7 +67,7 @@ export interface EncodeOptions {
 
 /** The cheap answer: what `encode` would choose and how many segments, without building bytes. */
 export interface MessageCount {
-  encoding: Encoding;
+  encoding: EncodingName;
   national?: NationalLanguage;
   nationalShift?: NationalShift;
   dataCoding: number;
@@ -78,7 +81,7 @@ export interface MessageCount {
 }
 
 export interface EncodedMessage {
-  encoding: Encoding;
+  encoding: EncodingName;
   national?: NationalLanguage;
   nationalShift?: NationalShift;
   dataCoding: number;
@@ -121,7 +124,7 @@ export interface DecodeOptions {
 
 export interface DecodedSegment {
   text: string;
-  encoding: Encoding;
+  encoding: EncodingName;
   concat?: ConcatInfo;
   /** Shift tables named in the UDH (unknown language ids decode with the default table). */
   national?: { lockingShift?: NationalLanguage; singleShift?: NationalLanguage };
