@@ -1,9 +1,9 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { consumerLiveness, TOPICS, decodeBatch, startFetchConsumer, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { carries, consumerLiveness, TOPICS, decodeBatch, startFetchConsumer, type ConsumedFetch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { heldForSchedule, pipelineStartMs, type MessageEncoded, type SubmitEvent, encodingName } from '@smsgw/shared/util-proto';
+import { MessageEncoded, SubmitEvent, encodingName, heldForSchedule, pipelineStartMs } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { EncoderEnv } from '../env';
 import { EncoderMetrics } from '../encoder.metrics';
@@ -65,14 +65,14 @@ export class EncodeMessageConsumer implements OnApplicationBootstrap, BeforeAppl
     }
     await this.producer.sendMany(out);
     for (const event of out) {
-      if (event.topic === TOPICS.encoded) {
-        const value = event.value as MessageEncoded;
+      if (carries(event, MessageEncoded)) {
+        const value = event.value;
         const encoding = encodingName(value.encoding);
         this.metrics.encoded.inc({ encoding });
         this.metrics.segments.inc({ encoding }, value.segmentCount);
         this.metrics.stageSeconds.observe({ stage: 'encoded' }, (now - (value.message ? pipelineStartMs(value.message) : now)) / 1000);
-      } else {
-        this.metrics.failed.inc({ reason: (event.value as SubmitEvent).subject?.value.reasonCode ?? '' });
+      } else if (carries(event, SubmitEvent)) {
+        this.metrics.failed.inc({ reason: event.value.subject?.value.reasonCode ?? '' });
       }
     }
   }

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { RoutingConfigFollower, compileRoutesYaml, routingConfigName, routingConfigPublisher, type RoutingConfigState } from '@smsgw/routing/data-access-config';
 import { OfflineNumberLookup, type NumberLookup, type RouteRules } from '@smsgw/routing/domain';
 import { createPool } from '@smsgw/shared/data-access-db';
-import { consumerLiveness, OUTBOUND_LANES, TOPICS, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
+import { carries, consumerLiveness, OUTBOUND_LANES, TOPICS, decodeBatch, ensureTopics, outboundTopic, startFetchConsumer, topicSpecs, type ConsumedFetch, type FetchedBatch, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { AppProducer, CONFIG, HealthRegistry, KAFKA, LOGGER, type AppKafkaOptions } from '@smsgw/shared/feature-ops';
 import type { Logger } from '@smsgw/shared/util-logging';
-import { SubmitOutcome, pipelineStartMs, type MessageEncoded, type OutboundMessage, type RetryRequest, type SubmitEvent } from '@smsgw/shared/util-proto';
+import { OutboundMessage, SubmitEvent, SubmitOutcome, pipelineStartMs, type MessageEncoded, type RetryRequest } from '@smsgw/shared/util-proto';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import type { RouterEnv } from '../env';
@@ -121,11 +121,11 @@ export class RouteMessageConsumer implements OnApplicationBootstrap, BeforeAppli
     const out: OutgoingEvent[] = work.flatMap((w, i) => ('encoded' in w ? routeMessage(w.encoded, destinations[i], state, now) : rerouteMessage(w.retry, destinations[i], state, now)));
     await this.producer.sendMany(out);
     for (const event of out) {
-      if (event.topic.name === TOPICS.submitted.name) {
-        const about = (event.value as SubmitEvent).subject?.value;
+      if (carries(event, SubmitEvent)) {
+        const about = event.value.subject?.value;
         if (about?.outcome === SubmitOutcome.FAILED) this.metrics.failed.inc({ reason: about.reasonCode });
-      } else {
-        const outbound = event.value as OutboundMessage;
+      } else if (carries(event, OutboundMessage)) {
+        const outbound = event.value;
         this.metrics.routed.inc({ carrier: outbound.carrierId, attempt: outbound.attempt === 1 ? 'first' : 'failover' });
         if (outbound.currency) this.metrics.cost.inc({ carrier: outbound.carrierId, currency: outbound.currency }, outbound.totalMicros);
         this.metrics.stageSeconds.observe({ stage: 'routed' }, (now - (outbound.encoded?.message ? pipelineStartMs(outbound.encoded.message) : now)) / 1000);

@@ -1,6 +1,6 @@
 import { CompressionTypes, Partitioners, type ICustomPartitioner, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { countKafkaRequest } from '@smsgw/shared/util-metrics';
-import { encodeValue, type Topic } from './topics';
+import { encodeValue, type Codec, type Topic } from './topics';
 
 export interface OutgoingEvent<T = unknown> {
   topic: Topic<T>;
@@ -9,6 +9,11 @@ export interface OutgoingEvent<T = unknown> {
   headers?: Record<string, string>;
   /** An explicit partition (instead of the key's): the connector's journal mirrors its outbound partitions. */
   partition?: number;
+}
+
+/** Whether the event's value is a `codec` message (its topic's payload), narrowing it without a cast. */
+export function carries<T>(event: OutgoingEvent, codec: Codec<T>): event is OutgoingEvent<T> {
+  return event.topic.codec === codec;
 }
 
 export interface EventProducerOptions {
