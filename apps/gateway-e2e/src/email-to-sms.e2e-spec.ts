@@ -78,7 +78,7 @@ describe('email-to-SMS: a mail to two numbers becomes two delivered SMS', () => 
       { status: MessageStatus.DELIVERED, to: '+447911123456', from: 'SMSGW', clientReference: messageId.slice(1, -1) },
       { status: MessageStatus.DELIVERED, to: '+447911123457', from: 'SMSGW', clientReference: messageId.slice(1, -1) },
     ]);
-  });
+  }, 90_000); // under load a delivery takes seconds: the waits inside allow 60 s
 
   it("curl, as in the README: the good recipient delivered, the bad one's 550 in the dialogue", async () => {
     const mail = join(work, 'mail.txt');
@@ -95,7 +95,7 @@ describe('email-to-SMS: a mail to two numbers becomes two delivered SMS', () => 
     const queued = /< 250 2\.0\.0 queued as 1 SMS: (\S+)/.exec(stderr)?.[1];
     expect(queued).toBeDefined();
     expect((await delivered(queued as string)).to).toBe('+447911123458');
-  });
+  }, 90_000);
 
   it('an account that asks for delivery reports gets one by email once both SMS are delivered', async () => {
     const admin = ['--target', `127.0.0.1:${PORTS.ingestGrpc}`, '--admin-token-file', stack.adminTokenFile];
@@ -112,5 +112,5 @@ describe('email-to-SMS: a mail to two numbers becomes two delivered SMS', () => 
     expect(report).toMatchObject({ to: ['billing@client.example'], subject: 'SMS delivery report: 2 of 2 delivered (Invoice)' });
     expect(report.text).toContain(`+447911123460  DELIVERED  [${ids[0]}]`);
     expect(report.text).toContain(`+447911123461  DELIVERED  [${ids[1]}]`);
-  });
+  }, 90_000);
 });

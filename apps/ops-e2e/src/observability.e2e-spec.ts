@@ -157,7 +157,7 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
       return r.data.activeTargets.length === stack.apps.length && r.data.activeTargets.every((t) => t.health === 'up') ? r.data.activeTargets : undefined;
     }, 15_000);
     expect(targets.map((t) => t.labels.pod).sort()).toEqual(stack.apps.map((a) => a.name).sort());
-  });
+  }, 30_000); // the wait inside allows 15 s: the test's own limit must be longer
 
   it('every dashboard query, variable query and alert expression evaluates without error', async () => {
     const errors: string[] = [];
@@ -207,5 +207,5 @@ describe('operators view: Prometheus scrapes the running gateway', () => {
     // The demo carrier is bound and traffic flows: none of these may fire.
     const firing = await prom<{ alerts: { labels: { alertname: string }; state: string }[] }>('/api/v1/alerts');
     expect(firing.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname)).toEqual([]);
-  });
+  }, 30_000);
 });

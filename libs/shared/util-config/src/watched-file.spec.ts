@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { watchValidatedFile } from './watched-file';
 
-const until = async (check: () => boolean, ms = 5_000) => {
+const until = async (check: () => boolean, ms = 10_000) => {
   for (const end = Date.now() + ms; !check(); ) {
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
@@ -21,9 +21,13 @@ describe('watchValidatedFile', () => {
       if (typeof n !== 'number') throw new Error(`n: expected a number, got ${JSON.stringify(n)}`);
       return n;
     };
+    // Written beside and renamed over (as a ConfigMap swap does): one stat change per write, with a
+    // distinct mtime. A write then utimes in place are two changes, and a poll between them hands
+    // the same value on twice.
     const touch = (text: string, second: number) => {
-      writeFileSync(file, text);
-      utimesSync(file, second, second); // a distinct mtime per write
+      writeFileSync(`${file}.new`, text);
+      utimesSync(`${file}.new`, second, second);
+      renameSync(`${file}.new`, file);
     };
     const stop = watchValidatedFile(file, load, (n) => values.push(n), (err) => errors.push(err.message), 20);
     try {
@@ -44,5 +48,5 @@ describe('watchValidatedFile', () => {
     touch('{"n": 4}', 4_000);
     await new Promise((r) => setTimeout(r, 200));
     expect(values).toEqual([2, 3]);
-  });
+  }, 60_000);
 });
