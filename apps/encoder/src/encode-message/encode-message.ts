@@ -1,7 +1,7 @@
 import { EncodingError, count, type NationalLanguage } from '@smsgw/gsm/util-encoding';
 import type { OutgoingEvent } from '@smsgw/shared/data-access-kafka';
 import { TOPICS } from '@smsgw/shared/data-access-kafka';
-import { MessageAccepted, MessageEncoded, SubmitOutcome, encodingOfName, messageEvent } from '@smsgw/shared/util-proto';
+import { MessageAccepted, MessageEncoded, SubmitOutcome, acceptedFieldsOf, encodingOfName, messageEvent } from '@smsgw/shared/util-proto';
 
 
 export interface EncoderRules {
@@ -37,7 +37,7 @@ export function encodeMessage(message: MessageAccepted, rules: EncoderRules, now
       topic: TOPICS.submitted,
       key: message.id,
       value: messageEvent(
-        { messageId: message.id, reportedAtMs: now, acceptedAtMs: message.acceptedAtMs, to: message.to, from: message.from, clientReference: message.clientReference },
+        { messageId: message.id, reportedAtMs: now, ...acceptedFieldsOf(message) },
         { outcome: SubmitOutcome.FAILED, reasonCode: err.code, reason: err.message },
       ),
     };

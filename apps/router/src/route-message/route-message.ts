@@ -1,6 +1,6 @@
 import { chooseRoute, trafficClassOfPriority, type CarrierHealthView, type Destination, type RateBook, type RouteDecision, type RouteRequest, type RouteRules } from '@smsgw/routing/domain';
 import { TOPICS, laneOfPriority, outboundTopic, type OutgoingEvent } from '@smsgw/shared/data-access-kafka';
-import { MessageEncoded, OutboundMessage, RetryRequest, RouteCharge, SubmitOutcome, encodingName, messageEvent, type MessageReport } from '@smsgw/shared/util-proto';
+import { MessageEncoded, OutboundMessage, RetryRequest, RouteCharge, SubmitOutcome, acceptedFieldsOf, encodingName, messageEvent, type MessageReport } from '@smsgw/shared/util-proto';
 
 /** What the router routes with: one routing configuration version (rules and rate cards, swapped whole) and the learned quality. */
 export interface RoutingState {
@@ -31,7 +31,7 @@ function report(encoded: MessageEncoded, fields: Partial<MessageReport>, now: nu
     topic: TOPICS.submitted,
     key: m.id,
     value: messageEvent(
-      { messageId: m.id, segmentCount: encoded.segmentCount, reportedAtMs: now, acceptedAtMs: m.acceptedAtMs, encoding: encoded.encoding, to: m.to, from: m.from, clientReference: m.clientReference },
+      { messageId: m.id, segmentCount: encoded.segmentCount, reportedAtMs: now, encoding: encoded.encoding, ...acceptedFieldsOf(m) },
       fields,
     ),
   };

@@ -1,10 +1,15 @@
 // sms.submitted.v2's SubmitEvent: one segment's submission or a decision about the whole message.
 // Every producer builds its events here, and events read from the retired sms.submitted.v1 become
 // SubmitEvents here too, so consumers know one shape.
-import { MessageReport, SegmentReport, SubmitEvent, type SubmitReport } from './generated/sms/v1/events';
+import { MessageReport, SegmentReport, SubmitEvent, type MessageAccepted, type SubmitReport } from './generated/sms/v1/events';
 
 /** The fields every SubmitEvent carries, whatever its subject. */
 export type SubmitEventHeader = Omit<SubmitEvent, 'subject'>;
+
+/** What an event repeats of the accepted message it is about (empty when the message is not known). */
+export function acceptedFieldsOf(m: MessageAccepted | undefined): Pick<SubmitEventHeader, 'acceptedAtMs' | 'to' | 'from' | 'clientReference'> {
+  return { acceptedAtMs: m?.acceptedAtMs ?? 0, to: m?.to ?? '', from: m?.from ?? '', clientReference: m?.clientReference ?? '' };
+}
 
 export function segmentEvent(header: Partial<SubmitEventHeader>, segment: Partial<SegmentReport>): SubmitEvent {
   return { ...SubmitEvent.create(header), subject: { $case: 'segment', value: SegmentReport.create(segment) } };

@@ -1,7 +1,7 @@
 // What the connector reports about one message it was given: every sms.submitted.v2 event (and
 // the sms.retry.v1 request of a failover) comes from submitReports, so the rules for each outcome
 // are in one place. Pure; the connector publishes what it returns.
-import { Encoding, RetryRequest, SubmitOutcome, messageEvent, segmentEvent, type MessageReport, type OutboundMessage, type SegmentReport, type SubmitEvent, type SubmitEventHeader } from '@smsgw/shared/util-proto';
+import { Encoding, RetryRequest, SubmitOutcome, acceptedFieldsOf, messageEvent, segmentEvent, type MessageReport, type OutboundMessage, type SegmentReport, type SubmitEvent, type SubmitEventHeader } from '@smsgw/shared/util-proto';
 import { commandStatusName } from '@smsgw/smpp/util-wire';
 import { smppReasonCode } from './submit-status';
 import type { JournalOutcome, UnknownOutcomePolicy } from './submit-journal';
@@ -132,16 +132,12 @@ function segmentFields(outcome: SegmentOutcome, segmentIndex: number, segmentCou
 
 /** The message's own fields of its events (empty when the record could not be read). */
 function header(policy: ReportPolicy, messageId: string, outbound: OutboundMessage | undefined, encoding?: Encoding, segmentCount = 0): SubmitEventHeader {
-  const m = outbound?.encoded?.message;
   return {
     messageId,
     segmentCount,
     reportedAtMs: policy.nowMs,
-    acceptedAtMs: m?.acceptedAtMs ?? 0,
     encoding: encoding ?? outbound?.encoded?.encoding ?? Encoding.UNSPECIFIED,
-    to: m?.to ?? '',
-    from: m?.from ?? '',
-    clientReference: m?.clientReference ?? '',
+    ...acceptedFieldsOf(outbound?.encoded?.message),
   };
 }
 
